@@ -1,0 +1,141 @@
+internal import CUMockdev
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why the emulator could not do what a test asked.
+public struct EmulatorError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A umockdev test bed: a fake /sys and /dev that the preloaded process (and its children) see
+/// instead of the real ones, into which tests plug emulated USB devices.
+///
+/// Only works in a process started under `umockdev-wrapper` (or `umockdev-run`), which preloads
+/// `libumockdev-preload.so`; `USBTestbed.isAvailable` tells, so tests can skip themselves with a
+/// reason instead of failing on a machine that runs them without it.
+public final class USBTestbed: Sendable {
+    /// GObject; umockdev's testbed API is called from the test's threads only while no device
+    /// change is in progress, which the `Mutex` below serialises.
+    nonisolated(unsafe) let raw: UnsafeMutablePointer<UMockdevTestbed>
+    private let lock = Mutex<[String: EmulatedUSBDevice]>([:])
+
+    /// True when this process runs under the umockdev preload.
+    public static var isAvailable: Bool {
+        // umockdev_in_mock_environment() inspects who provides open(), which a Swift test binary
+        // can resolve without the preload's help; the environment says it plainly.
+        guard let preload = getenv("LD_PRELOAD") else { return false }
+        return String(cString: preload).contains("libumockdev-preload")
+    }
+
+    /// Why device tests cannot run here, or nil when they can.
+    public static var unavailableReason: String? {
+        isAvailable ? nil : "not running under the umockdev preload: run the tests with `make test` "
+            + "(umockdev-wrapper swift test), which is how CI runs them"
+    }
+
+    public init() throws(EmulatorError) {
+        guard Self.isAvailable else { throw EmulatorError(Self.unavailableReason!) }
+        guard let testbed = umockdev_testbed_new() else { throw EmulatorError("umockdev_testbed_new failed") }
+        raw = testbed
+    }
+
+    deinit {
+        g_object_unref(raw)
+    }
+
+    /// The test bed's root directory (its fake /sys and /dev live below it); the preload finds it
+    /// through `$UMOCKDEV_DIR`, which child processes inherit.
+    public var rootDirectory: String {
+        let path = umockdev_testbed_get_root_dir(raw)!
+        defer { g_free(path) }
+        return String(cString: path)
+    }
+
+    /// Adds devices from umockdev's text format (no live behaviour: descriptors and sysfs only).
+    public func add(description: String) throws(EmulatorError) {
+        var error: UnsafeMutablePointer<GError>?
+        if umockdev_testbed_add_from_string(raw, description, &error) == 0 {
+            let message = error.map { String(cString: $0.pointee.message) } ?? "unknown error"
+            if let error { g_error_free(error) }
+            throw EmulatorError("cannot add device description: \(message)")
+        }
+    }
+
+    /// Adds the devices of a fixture file.
+    public func add(fixture path: String) throws(EmulatorError) {
+        try add(description: try UMockdevDescription.read(path))
+    }
+
+    /// Plugs in a live device: its usbdevfs node is served by `device` from now on, and udev
+    /// listeners (libusb hotplug) see an "add" event.
+    public func plug(_ device: EmulatedUSBDevice) throws(EmulatorError) {
+        // Attach the ioctl handler before the device exists, so a program that opens it the
+        // moment the "add" event arrives already reaches the emulator.
+        var error: UnsafeMutablePointer<GError>?
+        let attached = device.handler.withMemoryRebound(to: UMockdevIoctlBase.self, capacity: 1) { handler in
+            umockdev_testbed_attach_ioctl(raw, device.deviceNode, handler, &error)
+        }
+        if attached == 0 {
+            let message = error.map { String(cString: $0.pointee.message) } ?? "unknown error"
+            if let error { g_error_free(error) }
+            throw EmulatorError("cannot attach the usbdevfs emulator to \(device.deviceNode): \(message)")
+        }
+        device.attach(to: self)
+        lock.withLock { $0[device.sysfsPath] = device }
+        try add(description: device.description)
+    }
+
+    /// Unplugs a live device as the kernel does: pending transfers end with ENODEV (libusb reports
+    /// `LIBUSB_TRANSFER_NO_DEVICE`), then udev announces "remove" and the nodes go away.
+    ///
+    /// - Parameter drainTimeoutMilliseconds: how long to wait for the program to reap the failed
+    ///   transfers before the node is removed regardless.
+    public func unplug(_ device: EmulatedUSBDevice, drainTimeoutMilliseconds: Int = 2000) {
+        device.markUnplugged()
+        var waited = 0
+        while device.transfersAwaitingReap > 0 && waited < drainTimeoutMilliseconds {
+            usleep(5000)
+            waited += 5
+        }
+        remove(path: device.sysfsPath, interfaces: device.interfacePaths)
+        lock.withLock { _ = $0.removeValue(forKey: device.sysfsPath) }
+    }
+
+    /// Removes a device (and the given child paths, both as `/devices/...`) with "remove" uevents.
+    public func remove(path: String, interfaces: [String] = []) {
+        // umockdev's API names devices by their /sys path; descriptions use the /devices path.
+        for child in interfaces { umockdev_testbed_uevent(raw, "/sys" + child, "remove") }
+        umockdev_testbed_uevent(raw, "/sys" + path, "remove")
+        for child in interfaces { umockdev_testbed_remove_device(raw, "/sys" + child) }
+        umockdev_testbed_remove_device(raw, "/sys" + path)
+    }
+
+    /// Points an interface's `driver` link at `driver`, or removes it (nil), as the kernel's
+    /// binding and unbinding do.
+    func setDriverLink(interfacePath: String, driver: String?) {
+        unlink(rootDirectory + "/sys" + interfacePath + "/driver")
+        if let driver {
+            umockdev_testbed_set_attribute_link(raw, "/sys" + interfacePath, "driver", "../../../../../../../bus/usb/drivers/" + driver)
+        }
+    }
+}
+
+/// Reading and rewriting umockdev's text format.
+public enum UMockdevDescription {
+    /// The text of a fixture file.
+    public static func read(_ path: String) throws(EmulatorError) -> String {
+        guard let file = fopen(path, "r") else { throw EmulatorError("cannot read fixture \(path): \(String(cString: strerror(errno)))") }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = fread(&chunk, 1, chunk.count, file)
+            if count <= 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
