@@ -15,10 +15,15 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "station-agent", targets: ["StationAgentCLI"]),
+        .executable(name: "station-bench", targets: ["StationBench"]),
+        // For the fuzzers in Fuzz/, a package of their own.
+        .library(name: "ScannerProtocols", targets: ["ScannerProtocols"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // MARK: Thin C shims (system libraries from Debian's -dev packages)
@@ -29,6 +34,9 @@ let package = Package(
             name: "CUdev", pkgConfig: "libudev",
             providers: [.apt(["libudev-dev"])]),
         .systemLibrary(
+            name: "CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
             name: "CUMockdev", pkgConfig: "umockdev-1.0",
             providers: [.apt(["libumockdev-dev"])]),
 
@@ -37,6 +45,15 @@ let package = Package(
         .target(name: "ParcelRules", swiftSettings: strictSettings),
 
         // MARK: I/O
+        .target(name: "StationTime", swiftSettings: strictSettings),
+        .target(
+            name: "StationConfig",
+            dependencies: ["ParcelRules", "ScannerProtocols", "StationTime", .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: strictSettings),
+        .target(
+            name: "ScanJournal",
+            dependencies: ["CSQLite", "ParcelRules", "StationTime", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings),
         .target(
             name: "USBTransport",
             dependencies: [
@@ -45,13 +62,40 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
-        // MARK: The executable
+        .target(
+            name: "ScannerReaders",
+            dependencies: ["USBTransport", "ScannerProtocols", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings),
+
+        // MARK: The agent: wires devices, rules, journal and reports
+        .target(
+            name: "StationAgent",
+            dependencies: [
+                "USBTransport", "ScannerReaders", "ScannerProtocols", "ParcelRules", "ScanJournal", "StationConfig",
+                "StationTime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings),
+
+        // MARK: The executables
         .executableTarget(
             name: "StationAgentCLI",
             dependencies: [
-                "USBTransport", "ScannerProtocols", "ParcelRules",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                "StationAgent", "USBTransport", "ScannerProtocols", "ParcelRules", "ScanJournal", "StationConfig",
+                "StationTime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+
+        .executableTarget(
+            name: "StationBench",
+            dependencies: [
+                "ScanJournal", "ParcelRules", "StationTime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
 
@@ -64,9 +108,18 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "ScannerProtocolsTests", dependencies: ["ScannerProtocols"], swiftSettings: strictSettings),
         .testTarget(name: "ParcelRulesTests", dependencies: ["ParcelRules"], swiftSettings: strictSettings),
+        .testTarget(name: "StationTimeTests", dependencies: ["StationTime"], swiftSettings: strictSettings),
+        .testTarget(name: "StationConfigTests", dependencies: ["StationConfig"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ScanJournalTests", dependencies: ["ScanJournal", "ParcelRules", "StationTime"],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "USBTransportTests",
             dependencies: ["USBTransport", "USBEmulator"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "ScannerReadersTests",
+            dependencies: ["ScannerReaders", "USBTransport", "USBEmulator", "ScannerProtocols"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "CLITests",

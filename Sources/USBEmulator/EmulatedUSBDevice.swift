@@ -96,7 +96,7 @@ public final class EmulatedUSBDevice: Sendable {
         var events: [String] = []
         var unplugged = false
         var responder: ControlResponder?
-        var reportDescriptors: [UInt8: [UInt8]] = [:]
+        var reportDescriptors: [UInt8: [UInt8]]
         var delivered = 0
     }
 
@@ -113,6 +113,8 @@ public final class EmulatedUSBDevice: Sendable {
         var descriptorBytes: [UInt8] = []
         var strings: [UInt8: String] = [:]
         var interfaces: [(path: String, number: UInt8, driver: String?)] = []
+        var reportDescriptors: [UInt8: [UInt8]] = [:]
+        var hidPaths: [String] = []
         for paragraph in text.split(separator: "\n\n", omittingEmptySubsequences: true) {
             var fields: [(String, String)] = []
             for line in paragraph.split(separator: "\n") where line.count > 3 {
@@ -139,6 +141,16 @@ public final class EmulatedUSBDevice: Sendable {
                         if let value = attributes[key] { strings[index] = value }
                     }
                 }
+            } else if properties.contains("SUBSYSTEM=hid"), let path,
+                let hex = fields.first(where: { $0.0 == "H" && $0.1.hasPrefix("report_descriptor=") })?.1
+                    .dropFirst("report_descriptor=".count)
+            {
+                // The HID child usbhid creates: its interface is the parent directory `<port>:1.N`.
+                let parent = path.split(separator: "/").dropLast().last ?? ""
+                if let dot = parent.lastIndex(of: "."), let number = UInt8(parent[parent.index(after: dot)...]) {
+                    reportDescriptors[number] = Self.bytes(fromHex: String(hex))
+                }
+                hidPaths.append(path)
             } else if properties.contains("DEVTYPE=usb_interface"), let path,
                 let number = attributes["bInterfaceNumber"].flatMap({ UInt8($0, radix: 16) })
             {
@@ -155,10 +167,11 @@ public final class EmulatedUSBDevice: Sendable {
         self.description = text
         self.descriptors = descriptorBytes
         self.strings = strings
-        self.interfacePaths = interfaces.map(\.path)
+        // Children first: removal goes from the leaves up, as the kernel's does.
+        self.interfacePaths = hidPaths + interfaces.map(\.path)
         self.interfacePathByNumber = Dictionary(interfaces.map { ($0.number, $0.path) }, uniquingKeysWith: { first, _ in first })
         let drivers = Dictionary(interfaces.compactMap { item in item.driver.map { (item.number, $0) } }, uniquingKeysWith: { first, _ in first })
-        self.state = Mutex(State(drivers: drivers, originalDrivers: drivers))
+        self.state = Mutex(State(drivers: drivers, originalDrivers: drivers, reportDescriptors: reportDescriptors))
         guard let base = umockdev_ioctl_base_new() else { throw EmulatorError("umockdev_ioctl_base_new failed") }
         self.handler = UnsafeMutableRawPointer(base)
         // The handler may be called until the process ends: it holds the device for good.
@@ -213,7 +226,8 @@ public final class EmulatedUSBDevice: Sendable {
         updateDriverLink(interface: interface, driver: "usbfs")
     }
 
-    /// Serves `HID GET_DESCRIPTOR(Report)` for an interface.
+    /// Serves `HID GET_DESCRIPTOR(Report)` for an interface (by default the fixture's
+    /// `report_descriptor`).
     public func setReportDescriptor(_ bytes: [UInt8], interface: UInt8 = 0) {
         state.withLock { $0.reportDescriptors[interface] = bytes }
     }

@@ -191,7 +191,7 @@ public final class USBContext: Sendable {
             deviceClass: descriptor.bDeviceClass, deviceSubclass: descriptor.bDeviceSubClass,
             deviceProtocol: descriptor.bDeviceProtocol, release: descriptor.bcdDevice,
             manufacturer: facts?.manufacturer, product: facts?.product, serial: facts?.serial,
-            interfaces: interfaces(device, drivers: facts?.drivers ?? [:]))
+            interfaces: interfaces(device, drivers: facts?.drivers ?? [:], reportDescriptors: facts?.reportDescriptors ?? [:]))
     }
 
     /// The kernel's name for the port: `"<bus>-<port>.<port>..."`, or `"usb<bus>"` for a root hub.
@@ -203,7 +203,9 @@ public final class USBContext: Sendable {
         return "\(bus)-" + ports[0..<Int(count)].map { String($0) }.joined(separator: ".")
     }
 
-    static func interfaces(_ device: OpaquePointer, drivers: [UInt8: String]) -> [USBInterfaceInfo] {
+    static func interfaces(
+        _ device: OpaquePointer, drivers: [UInt8: String], reportDescriptors: [UInt8: [UInt8]]
+    ) -> [USBInterfaceInfo] {
         var config: UnsafeMutablePointer<libusb_config_descriptor>?
         if libusb_get_active_config_descriptor(device, &config) != 0 {
             // Unconfigured or unreadable active configuration: the first one is what we would set.
@@ -232,7 +234,8 @@ public final class USBContext: Sendable {
                 USBInterfaceInfo(
                     number: setting.bInterfaceNumber, interfaceClass: setting.bInterfaceClass,
                     interfaceSubclass: setting.bInterfaceSubClass, interfaceProtocol: setting.bInterfaceProtocol,
-                    endpoints: endpoints, kernelDriver: drivers[setting.bInterfaceNumber], extraDescriptors: extra))
+                    endpoints: endpoints, kernelDriver: drivers[setting.bInterfaceNumber], extraDescriptors: extra,
+                    hidReportDescriptor: reportDescriptors[setting.bInterfaceNumber]))
         }
         return result
     }

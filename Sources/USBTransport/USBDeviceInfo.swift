@@ -47,10 +47,15 @@ public struct USBInterfaceInfo: Hashable, Sendable {
     /// Bytes that follow the interface descriptor before the first endpoint (the HID descriptor,
     /// CDC functional descriptors).
     public let extraDescriptors: [UInt8]
+    /// The HID report descriptor as sysfs publishes it while usbhid is bound; nil otherwise (the
+    /// agent then asks the device with GET_DESCRIPTOR once it holds the interface).
+    public let hidReportDescriptor: [UInt8]?
     public init(
         number: UInt8, interfaceClass: UInt8, interfaceSubclass: UInt8, interfaceProtocol: UInt8,
-        endpoints: [USBEndpointInfo], kernelDriver: String?, extraDescriptors: [UInt8]
+        endpoints: [USBEndpointInfo], kernelDriver: String?, extraDescriptors: [UInt8],
+        hidReportDescriptor: [UInt8]? = nil
     ) {
+        self.hidReportDescriptor = hidReportDescriptor
         self.number = number
         self.interfaceClass = interfaceClass
         self.interfaceSubclass = interfaceSubclass

@@ -1,4 +1,7 @@
 internal import CUdev
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What sysfs (through libudev) says about a USB device that libusb does not: its strings as the
 /// kernel read them at enumeration, the drivers bound to its interfaces, and whether udev has
@@ -9,6 +12,8 @@ struct UdevDeviceFacts: Sendable {
     var serial: String?
     /// Interface number → bound kernel driver.
     var drivers: [UInt8: String] = [:]
+    /// Interface number → HID report descriptor, from the HID child device usbhid creates.
+    var reportDescriptors: [UInt8: [UInt8]] = [:]
     /// udev has run its rules for the device (permissions and group are final).
     var initialized: Bool = true
 }
@@ -22,6 +27,7 @@ enum UdevDirectory {
         defer { udev_unref(udev) }
         var result: [USBDeviceID: UdevDeviceFacts] = [:]
         var syspathToID: [String: USBDeviceID] = [:]
+        var interfaceByPath: [String: (USBDeviceID, UInt8)] = [:]
 
         forEachDevice(udev, devtype: "usb_device") { device in
             guard let bus = attribute(device, "busnum").flatMap({ UInt8($0) }),
@@ -40,21 +46,45 @@ enum UdevDirectory {
             guard let parent = udev_device_get_parent_with_subsystem_devtype(interface, "usb", "usb_device"),
                 let parentPath = udev_device_get_syspath(parent),
                 let id = syspathToID[String(cString: parentPath)],
-                let number = attribute(interface, "bInterfaceNumber").flatMap({ UInt8($0, radix: 16) }),
-                let driver = udev_device_get_driver(interface)
+                let number = attribute(interface, "bInterfaceNumber").flatMap({ UInt8($0, radix: 16) })
             else { return }
-            result[id]?.drivers[number] = String(cString: driver)
+            if let driver = udev_device_get_driver(interface) { result[id]?.drivers[number] = String(cString: driver) }
+            interfaceByPath[String(cString: udev_device_get_syspath(interface))] = (id, number)
+        }
+        // While usbhid is bound, the kernel publishes each HID interface's report descriptor: HID POS
+        // detection can read it without opening (or disturbing) the device.
+        forEachDevice(udev, subsystem: "hid", devtype: nil) { hid in
+            guard let parent = udev_device_get_parent_with_subsystem_devtype(hid, "usb", "usb_interface"),
+                let parentPath = udev_device_get_syspath(parent),
+                let (id, number) = interfaceByPath[String(cString: parentPath)],
+                let path = udev_device_get_syspath(hid),
+                let bytes = readFile(String(cString: path) + "/report_descriptor"), !bytes.isEmpty
+            else { return }
+            result[id]?.reportDescriptors[number] = bytes
         }
         return result
     }
 
+    private static func readFile(_ path: String) -> [UInt8]? {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = fread(&chunk, 1, chunk.count, file)
+            if count <= 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return bytes
+    }
+
     private static func forEachDevice(
-        _ udev: OpaquePointer, devtype: String, _ body: (OpaquePointer) -> Void
+        _ udev: OpaquePointer, subsystem: String = "usb", devtype: String?, _ body: (OpaquePointer) -> Void
     ) {
         guard let enumerate = udev_enumerate_new(udev) else { return }
         defer { udev_enumerate_unref(enumerate) }
-        udev_enumerate_add_match_subsystem(enumerate, "usb")
-        udev_enumerate_add_match_property(enumerate, "DEVTYPE", devtype)
+        udev_enumerate_add_match_subsystem(enumerate, subsystem)
+        if let devtype { udev_enumerate_add_match_property(enumerate, "DEVTYPE", devtype) }
         udev_enumerate_scan_devices(enumerate)
         var entry = udev_enumerate_get_list_entry(enumerate)
         while let current = entry {

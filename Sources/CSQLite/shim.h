@@ -1,0 +1,7 @@
+#ifndef STATION_AGENT_CSQLITE_SHIM_H
+#define STATION_AGENT_CSQLITE_SHIM_H
+#include <sqlite3.h>
+
+/* SQLITE_TRANSIENT is a cast macro Swift cannot import. */
+static inline sqlite3_destructor_type station_sqlite_transient(void) { return SQLITE_TRANSIENT; }
+#endif

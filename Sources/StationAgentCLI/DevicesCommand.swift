@@ -1,0 +1,93 @@
+import ArgumentParser
+import FoundationEssentials
+import ScannerProtocols
+import StationAgent
+import USBTransport
+
+/// `station-agent devices [--json]`: every USB device libusb sees and what the agent makes of it.
+struct DevicesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "devices",
+        abstract: "List every USB device and what the agent makes of it.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "One JSON document on stdout.")
+    var json = false
+
+    func run() async throws {
+        _ = try global.loadConfiguration()
+        let context: USBContext
+        do {
+            context = try USBContext()
+        } catch {
+            throw CLIError.runtime(error.description)
+        }
+        defer { context.shutdown() }
+        let reports = context.devices().map(DeviceCatalog.report(for:))
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let data = try encoder.encode(reports.map(DeviceJSON.init))
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(table(reports))
+        }
+        if !USBContext.hasUSBDeviceFileSystem {
+            writeStandardError(
+                "note: this machine has no /dev/bus/usb: no USB host controller is visible here "
+                    + "(a container without the host's /dev/bus/usb, or no USB driver loaded)\n")
+        }
+    }
+
+    private func table(_ reports: [DeviceReport]) -> String {
+        var rows = [["PORT", "BUS:ADDR", "ID", "DEVICE", "SERIAL", "MATCHED", "PROTOCOL", "ROLE", "ACCESS"]]
+        for report in reports {
+            let info = report.info
+            let name = [info.manufacturer, info.product].compactMap { $0 }.joined(separator: " ")
+            rows.append([
+                info.port, "\(info.id.bus):\(info.id.address)", info.vidPid, name.isEmpty ? "-" : name,
+                info.serial ?? "-", report.matched ?? "-", report.scannerProtocol?.rawValue ?? "-",
+                report.role?.rawValue ?? "-", report.access.rawValue,
+            ])
+        }
+        if reports.isEmpty { return "No USB devices found." }
+        return TextTable.render(rows)
+    }
+}
+
+/// One element of `devices --json`, with SPEC §2's fields (null where unknown).
+struct DeviceJSON: Encodable {
+    let report: DeviceReport
+
+    enum Key: String, CodingKey {
+        case bus, address, port, vendorID = "vendor_id", productID = "product_id", manufacturer, product, serial
+        case matched, `protocol`, role, access, kernelDrivers = "kernel_drivers"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        let info = report.info
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(info.id.bus, forKey: .bus)
+        try container.encode(info.id.address, forKey: .address)
+        try container.encode(info.port, forKey: .port)
+        try container.encode(hex4(info.vendorID), forKey: .vendorID)
+        try container.encode(hex4(info.productID), forKey: .productID)
+        // Optionals are encoded explicitly so unknown values appear as null, as SPEC §2 says.
+        try container.encode(info.manufacturer, forKey: .manufacturer)
+        try container.encode(info.product, forKey: .product)
+        try container.encode(info.serial, forKey: .serial)
+        try container.encode(report.matched, forKey: .matched)
+        try container.encode(report.scannerProtocol?.rawValue, forKey: .protocol)
+        try container.encode(report.role?.rawValue, forKey: .role)
+        try container.encode(report.access.rawValue, forKey: .access)
+        try container.encode(info.interfaces.compactMap(\.kernelDriver).uniqued(), forKey: .kernelDrivers)
+    }
+}
+
+extension Array where Element: Hashable {
+    func uniqued() -> [Element] {
+        var seen = Set<Element>()
+        return filter { seen.insert($0).inserted }
+    }
+}

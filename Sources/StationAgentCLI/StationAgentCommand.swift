@@ -1,0 +1,70 @@
+import ArgumentParser
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `station-agent`: one binary for the agent and every command a technician or supervisor runs.
+@main
+struct StationAgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "station-agent",
+        abstract: "Logs parcels scanned in and out at a parcel station, and writes the daily count files.",
+        version: AgentVersion.current,
+        subcommands: [RunCommand.self, DevicesCommand.self])
+
+    /// Runs the command, mapping outcomes to SPEC §2's exit statuses: 0 success, 1 runtime
+    /// failure, 2 bad usage or configuration, 3 a problem found by `doctor` or `verify`.
+    static func main() async {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as CLIError {
+            writeStandardError("station-agent: \(error.message)\n")
+            Glibc.exit(error.status)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                // --help and --version land here.
+                print(fullMessage(for: error))
+                Glibc.exit(0)
+            }
+            writeStandardError(fullMessage(for: error) + "\n")
+            // ArgumentParser's usage errors (64) are SPEC's "bad usage" (2).
+            Glibc.exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
+}
+
+/// An error that ends a command with a given exit status and a message saying what to do.
+struct CLIError: Error {
+    let message: String
+    let status: Int32
+
+    static func runtime(_ message: String) -> CLIError { CLIError(message: message, status: 1) }
+    static func usage(_ message: String) -> CLIError { CLIError(message: message, status: 2) }
+    static func problemFound(_ message: String) -> CLIError { CLIError(message: message, status: 3) }
+}
+
+enum AgentVersion {
+    static let current = "0.1.0"
+}
+
+/// Writes to file descriptor 2 directly: unbuffered, and free of the C `stderr` global.
+func writeStandardError(_ text: String) {
+    var bytes = Array(text.utf8)[...]
+    while !bytes.isEmpty {
+        let written = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+        if written <= 0 { return }
+        bytes = bytes.dropFirst(written)
+    }
+}

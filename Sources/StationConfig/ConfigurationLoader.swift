@@ -1,0 +1,343 @@
+import ParcelRules
+import ScannerProtocols
+internal import TOMLKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension StationConfiguration {
+    /// Where the configuration is read from: `--config`, else `$STATION_AGENT_CONFIG`, else
+    /// `/etc/station-agent/station-agent.toml`. A file named explicitly must exist; the default
+    /// file may be absent, and then the built-in defaults apply.
+    public static func load(explicitPath: String?, environment: [String: String] = ProcessEnvironment.current) throws(ConfigurationError) -> StationConfiguration {
+        let named = explicitPath ?? environment["STATION_AGENT_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        let path = named ?? defaultPath
+        guard let text = try readFile(path, required: named != nil) else {
+            return try defaults(environment: environment)
+        }
+        return try parse(text, source: path, environment: environment)
+    }
+
+    /// The built-in defaults: the host name as station ID, the system time zone, data in
+    /// `$STATION_AGENT_DATA_DIR` or `/var/lib/station-agent`.
+    public static func defaults(environment: [String: String] = ProcessEnvironment.current) throws(ConfigurationError) -> StationConfiguration {
+        let dataDirectory = try environmentDataDirectory(environment) ?? defaultDataDirectory
+        return StationConfiguration(stationID: sanitizedStationID(hostName()), dataDirectory: dataDirectory)
+    }
+
+    /// Parses TOML text (SPEC §3). Unknown keys, wrong types, bad values, duplicate device names
+    /// and unsafe paths are errors.
+    public static func parse(_ text: String, source: String?, environment: [String: String] = ProcessEnvironment.current) throws(ConfigurationError) -> StationConfiguration {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigurationError(
+                source: source, reason: "not valid TOML at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
+        } catch {
+            throw ConfigurationError(source: source, reason: "not valid TOML: \(error)")
+        }
+        let reader = TableReader(table: table, path: "", source: source)
+        try reader.rejectUnknown([
+            "station_id", "station_name", "timezone", "data_dir", "outbox_dir", "duplicate_window_seconds",
+            "stale_after_days", "count_refresh_seconds", "devices",
+        ])
+        var configuration = try defaults(environment: environment)
+        configuration.source = source
+        if let stationID = try reader.string("station_id") {
+            guard isValidStationID(stationID) else {
+                throw reader.error("station_id", quoted(stationID),
+                    "must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-', starting with a letter or digit (it names the count files)")
+            }
+            configuration.stationID = stationID
+        }
+        configuration.stationName = try reader.string("station_name") ?? ""
+        if let zone = try reader.string("timezone") {
+            if let problem = timeZoneProblem(zone) { throw reader.error("timezone", quoted(zone), problem) }
+            configuration.timezone = zone
+        }
+        let base = source.map(directoryOf) ?? "."
+        if let dataDirectory = try reader.string("data_dir") {
+            configuration.dataDirectory = try checkedDirectory(dataDirectory, key: "data_dir", base: base, reader: reader)
+        }
+        configuration.outboxDirectory = configuration.dataDirectory + "/outbox"
+        if let outbox = try reader.string("outbox_dir") {
+            configuration.outboxDirectory = try checkedDirectory(outbox, key: "outbox_dir", base: base, reader: reader)
+        }
+        configuration.duplicateWindowSeconds = try reader.integer("duplicate_window_seconds", in: 0...86_400) ?? 5
+        configuration.staleAfterDays = try reader.integer("stale_after_days", in: 1...365) ?? 3
+        configuration.countRefreshSeconds = try reader.integer("count_refresh_seconds", in: 10...86_400) ?? 300
+        configuration.devices = try parseDevices(reader)
+        return configuration
+    }
+
+    private static func parseDevices(_ reader: TableReader) throws(ConfigurationError) -> [DeviceConfiguration] {
+        guard let value = reader.table["devices"] else { return [] }
+        guard let array = value.array else {
+            throw reader.error("devices", value.debugDescription, "must be an array of tables: write each device as [[devices]]")
+        }
+        var devices: [DeviceConfiguration] = []
+        for index in 0..<array.count {
+            let key = "devices[\(index + 1)]"
+            guard let table = array[index].table else {
+                throw reader.error(key, array[index].debugDescription, "must be a table ([[devices]] with keys below it)")
+            }
+            let entry = TableReader(table: table, path: key + ".", source: reader.source)
+            try entry.rejectUnknown(["name", "vendor_id", "product_id", "serial", "port", "protocol", "role", "feedback"])
+            guard let name = try entry.string("name") else {
+                throw entry.error("name", nil, "is missing: every device needs a unique name (used in logs, events and counts)")
+            }
+            guard isValidDeviceName(name) else {
+                throw entry.error("name", quoted(name),
+                    "must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit, and not 'manual' (reserved for manual entries)")
+            }
+            if devices.contains(where: { $0.name == name }) {
+                throw entry.error("name", quoted(name), "is used by another device: names must be unique")
+            }
+            var device = DeviceConfiguration(name: name)
+            device.vendorID = try entry.hexID("vendor_id")
+            device.productID = try entry.hexID("product_id")
+            device.serial = try entry.string("serial")
+            if let port = try entry.string("port") {
+                guard isValidPort(port) else {
+                    throw entry.error("port", quoted(port), "must be a USB port path like \"1-1.2\" (see `station-agent devices`)")
+                }
+                device.port = port
+            }
+            if device.vendorID == nil && device.productID == nil && device.serial == nil && device.port == nil {
+                throw entry.error("name", quoted(name),
+                    "needs at least one of vendor_id, product_id, serial or port to match a device (otherwise it would match every device, keyboards included)")
+            }
+            if let text = try entry.string("protocol"), text != "auto" {
+                guard let scannerProtocol = ScannerProtocol(rawValue: text) else {
+                    throw entry.error("protocol", quoted(text), "must be one of auto, hid-keyboard, hid-pos, cdc-acm, ftdi")
+                }
+                device.scannerProtocol = scannerProtocol
+            }
+            if let text = try entry.string("role") {
+                guard let role = DeviceRole(rawValue: text) else {
+                    throw entry.error("role", quoted(text), "must be one of inbound, outbound, switchable")
+                }
+                device.role = role
+            }
+            if let feedbackValue = table["feedback"] {
+                guard let feedbackTable = feedbackValue.table else {
+                    throw entry.error("feedback", feedbackValue.debugDescription,
+                        "must be a table like { ok = \"OK\\r\\n\", not_in_stock = \"NG\\r\\n\" }")
+                }
+                let feedback = TableReader(table: feedbackTable, path: key + ".feedback.", source: reader.source)
+                try feedback.rejectUnknown(["ok", "not_in_stock", "already_released", "rejected"])
+                device.feedback = DeviceConfiguration.Feedback(
+                    ok: try feedback.bytes("ok"), notInStock: try feedback.bytes("not_in_stock"),
+                    alreadyReleased: try feedback.bytes("already_released"), rejected: try feedback.bytes("rejected"))
+            }
+            devices.append(device)
+        }
+        return devices
+    }
+
+    // MARK: Validation
+
+    static func isValidStationID(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard (1...64).contains(bytes.count), isAlphanumeric(bytes[0]) else { return false }
+        return bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+    }
+
+    static func isValidDeviceName(_ text: String) -> Bool {
+        guard text != "manual", (1...64).contains(text.count), let first = text.first,
+            first.isLetter || first.isNumber
+        else { return false }
+        return text.allSatisfy { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-" }
+    }
+
+    static func isValidPort(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[0].allSatisfy(\.isASCII), UInt8(parts[0]) != nil else { return false }
+        let ports = parts[1].split(separator: ".", omittingEmptySubsequences: false)
+        return !ports.isEmpty && ports.count <= 7 && ports.allSatisfy { UInt8($0).map { $0 > 0 } ?? false }
+    }
+
+    /// The host name made into a valid station ID (invalid characters become '-').
+    static func sanitizedStationID(_ host: String) -> String {
+        var characters = host.unicodeScalars.map { scalar -> Character in
+            let value = scalar.value
+            let ok = value < 128 && (isAlphanumeric(UInt8(value)) || scalar == "." || scalar == "_" || scalar == "-")
+            return ok ? Character(scalar) : "-"
+        }
+        while let first = characters.first, !(first.isASCII && (first.isLetter || first.isNumber)) { characters.removeFirst() }
+        let text = String(characters.prefix(64))
+        return text.isEmpty ? "station" : text
+    }
+
+    /// Why `zone` cannot be used, or nil. The station's business days depend on it, so it must
+    /// be a zone of the box's own tz database.
+    static func timeZoneProblem(_ zone: String) -> String? {
+        let safe = !zone.isEmpty && !zone.hasPrefix("/") && !zone.split(separator: "/").contains("..")
+            && zone.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "/_+-".contains($0)) }
+        guard safe else { return "is not an IANA time zone name like \"Asia/Shanghai\"" }
+        if access("/usr/share/zoneinfo", F_OK) != 0 {
+            return "cannot be loaded: this box has no time zone database (/usr/share/zoneinfo): install the tzdata package"
+        }
+        guard let magic = try? readFile("/usr/share/zoneinfo/" + zone, required: false, limit: 4), magic == "TZif" else {
+            return "is not a time zone in /usr/share/zoneinfo: use a name like \"Asia/Shanghai\" (see `timedatectl list-timezones`)"
+        }
+        return nil
+    }
+
+    private static func checkedDirectory(_ path: String, key: String, base: String, reader: TableReader) throws(ConfigurationError) -> String {
+        guard !path.isEmpty, !path.contains(where: { $0.asciiValue.map { $0 < 32 } ?? false }) else {
+            throw reader.error(key, quoted(path), "must be a directory path without control characters")
+        }
+        let absolute = path.hasPrefix("/") ? path : base + "/" + path
+        let normalized = normalize(absolute)
+        let forbidden = ["/", "/proc", "/sys", "/dev", "/etc", "/usr", "/bin", "/boot"]
+        guard !forbidden.contains(normalized) else {
+            throw reader.error(key, quoted(path), "is a system directory: use a directory of the agent's own, like /var/lib/station-agent")
+        }
+        return normalized
+    }
+
+    private static func environmentDataDirectory(_ environment: [String: String]) throws(ConfigurationError) -> String? {
+        guard let value = environment["STATION_AGENT_DATA_DIR"], !value.isEmpty else { return nil }
+        let absolute = value.hasPrefix("/") ? value : currentDirectory() + "/" + value
+        return normalize(absolute)
+    }
+}
+
+/// Reads typed values from one TOML table, naming `path + key` in errors.
+struct TableReader {
+    let table: TOMLTable
+    let path: String
+    let source: String?
+
+    func error(_ key: String, _ value: String?, _ reason: String) -> ConfigurationError {
+        ConfigurationError(source: source, key: path + key, value: value, reason: reason)
+    }
+
+    func rejectUnknown(_ known: Set<String>) throws(ConfigurationError) {
+        for key in table.keys.sorted() where !known.contains(key) {
+            throw error(key, table[key]?.debugDescription,
+                "is not a known setting (known here: \(known.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    func string(_ key: String) throws(ConfigurationError) -> String? {
+        guard let value = table[key] else { return nil }
+        guard let text = value.string else { throw error(key, value.debugDescription, "must be a string in double quotes") }
+        return text
+    }
+
+    func integer(_ key: String, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
+        guard let value = table[key] else { return nil }
+        guard let number = value.int else { throw error(key, value.debugDescription, "must be a whole number") }
+        guard range.contains(number) else {
+            throw error(key, String(number), "must be from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    func hexID(_ key: String) throws(ConfigurationError) -> UInt16? {
+        guard let text = try string(key) else { return nil }
+        guard text.count == 4, let id = UInt16(text, radix: 16) else {
+            throw error(key, quoted(text), "must be 4 hexadecimal digits in quotes, like \"0c2e\" (see `station-agent devices`)")
+        }
+        return id
+    }
+
+    func bytes(_ key: String) throws(ConfigurationError) -> [UInt8]? {
+        guard let text = try string(key) else { return nil }
+        guard (1...64).contains(text.utf8.count) else { throw error(key, quoted(text), "must be 1 to 64 bytes") }
+        return Array(text.utf8)
+    }
+}
+
+/// The process environment as a dictionary (no Foundation `ProcessInfo` needed).
+public enum ProcessEnvironment {
+    public static var current: [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+}
+
+func quoted(_ text: String) -> String {
+    var result = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": result += "\\\""
+        case "\\": result += "\\\\"
+        case "\r": result += "\\r"
+        case "\n": result += "\\n"
+        case "\t": result += "\\t"
+        default: result.unicodeScalars.append(scalar)
+        }
+    }
+    return result + "\""
+}
+
+private func isAlphanumeric(_ byte: UInt8) -> Bool {
+    (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+}
+
+private func hostName() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buffer, buffer.count - 1) == 0 else { return "station" }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+private func currentDirectory() -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    guard getcwd(&buffer, buffer.count) != nil else { return "." }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+private func directoryOf(_ path: String) -> String {
+    let absolute = path.hasPrefix("/") ? path : currentDirectory() + "/" + path
+    guard let slash = absolute.lastIndex(of: "/") else { return "." }
+    return absolute[..<slash].isEmpty ? "/" : String(absolute[..<slash])
+}
+
+/// Removes `.` and empty components and resolves `..` lexically.
+func normalize(_ path: String) -> String {
+    var parts: [Substring] = []
+    for component in path.split(separator: "/") {
+        if component == "." { continue }
+        if component == ".." {
+            if !parts.isEmpty { parts.removeLast() }
+            continue
+        }
+        parts.append(component)
+    }
+    return "/" + parts.joined(separator: "/")
+}
+
+/// The file's text, or nil when it does not exist and `required` is false.
+func readFile(_ path: String, required: Bool, limit: Int = 1 << 20) throws(ConfigurationError) -> String? {
+    guard let file = fopen(path, "r") else {
+        let code = errno
+        if code == ENOENT && !required { return nil }
+        let why = code == ENOENT ? "does not exist" : code == EACCES ? "cannot be read: permission denied" : String(cString: strerror(code))
+        throw ConfigurationError(source: path, reason: "the configuration file \(why)")
+    }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while bytes.count < limit {
+        let count = fread(&chunk, 1, min(chunk.count, limit - bytes.count), file)
+        if count <= 0 { break }
+        bytes.append(contentsOf: chunk[0..<count])
+    }
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+        throw ConfigurationError(source: path, reason: "the file is not UTF-8 text")
+    }
+    return text
+}

@@ -1,0 +1,108 @@
+public import ParcelRules
+public import ScannerProtocols
+
+/// The station's configuration (SPEC §3), with every default filled in.
+///
+/// `make run` and a fresh box work with no file at all: `StationConfiguration.defaults` names the
+/// host as the station, uses the system time zone, and keeps data in `/var/lib/station-agent`
+/// (or the folder `make run` passes with `STATION_AGENT_DATA_DIR`).
+public struct StationConfiguration: Sendable, Equatable {
+    /// 1-64 characters of `[A-Za-z0-9._-]`, starting with a letter or digit: it names the count
+    /// files, so it must never escape the outbox directory.
+    public var stationID: String
+    public var stationName: String
+    /// An IANA zone name, or nil for the system's zone.
+    public var timezone: String?
+    public var dataDirectory: String
+    public var outboxDirectory: String
+    public var duplicateWindowSeconds: Int
+    public var staleAfterDays: Int
+    public var countRefreshSeconds: Int
+    public var devices: [DeviceConfiguration]
+    /// Where the configuration came from (a path), or nil for the built-in defaults.
+    public var source: String?
+
+    /// The journal's location: `<data_dir>/journal.sqlite3`.
+    public var journalPath: String { dataDirectory + "/journal.sqlite3" }
+
+    /// The rules' view of the configuration.
+    public var ruleConfiguration: RuleConfiguration {
+        // Validated when loaded, so this cannot fail.
+        (try? RuleConfiguration(duplicateWindowSeconds: duplicateWindowSeconds)) ?? RuleConfiguration()
+    }
+
+    /// The configured device with `name`, if any.
+    public func device(named name: String) -> DeviceConfiguration? {
+        devices.first { $0.name == name }
+    }
+
+    public init(
+        stationID: String, stationName: String = "", timezone: String? = nil,
+        dataDirectory: String = StationConfiguration.defaultDataDirectory, outboxDirectory: String? = nil,
+        duplicateWindowSeconds: Int = 5, staleAfterDays: Int = 3, countRefreshSeconds: Int = 300,
+        devices: [DeviceConfiguration] = [], source: String? = nil
+    ) {
+        self.stationID = stationID
+        self.stationName = stationName
+        self.timezone = timezone
+        self.dataDirectory = dataDirectory
+        self.outboxDirectory = outboxDirectory ?? dataDirectory + "/outbox"
+        self.duplicateWindowSeconds = duplicateWindowSeconds
+        self.staleAfterDays = staleAfterDays
+        self.countRefreshSeconds = countRefreshSeconds
+        self.devices = devices
+        self.source = source
+    }
+
+    public static let defaultDataDirectory = "/var/lib/station-agent"
+    public static let defaultPath = "/etc/station-agent/station-agent.toml"
+}
+
+/// One `[[devices]]` entry.
+public struct DeviceConfiguration: Sendable, Equatable {
+    public var name: String
+    public var vendorID: UInt16?
+    public var productID: UInt16?
+    public var serial: String?
+    public var port: String?
+    /// nil means `auto`.
+    public var scannerProtocol: ScannerProtocol?
+    public var role: DeviceRole
+    public var feedback: Feedback
+
+    /// Bytes written to a serial device per verdict (SPEC §6).
+    public struct Feedback: Sendable, Equatable {
+        public var ok: [UInt8]?
+        public var notInStock: [UInt8]?
+        public var alreadyReleased: [UInt8]?
+        public var rejected: [UInt8]?
+        public init(ok: [UInt8]? = nil, notInStock: [UInt8]? = nil, alreadyReleased: [UInt8]? = nil, rejected: [UInt8]? = nil) {
+            self.ok = ok
+            self.notInStock = notInStock
+            self.alreadyReleased = alreadyReleased
+            self.rejected = rejected
+        }
+        public func bytes(for verdict: Verdict) -> [UInt8]? {
+            switch verdict {
+            case .ok: return ok
+            case .notInStock: return notInStock
+            case .alreadyReleased: return alreadyReleased
+            case .rejected: return rejected
+            }
+        }
+    }
+
+    public init(
+        name: String, vendorID: UInt16? = nil, productID: UInt16? = nil, serial: String? = nil, port: String? = nil,
+        scannerProtocol: ScannerProtocol? = nil, role: DeviceRole = .switchable, feedback: Feedback = Feedback()
+    ) {
+        self.name = name
+        self.vendorID = vendorID
+        self.productID = productID
+        self.serial = serial
+        self.port = port
+        self.scannerProtocol = scannerProtocol
+        self.role = role
+        self.feedback = feedback
+    }
+}
