@@ -43,6 +43,7 @@ let package = Package(
         // MARK: Pure rules and decoders (no I/O)
         .target(name: "ScannerProtocols", swiftSettings: strictSettings),
         .target(name: "ParcelRules", swiftSettings: strictSettings),
+        .target(name: "CommandCards", dependencies: ["ParcelRules"], swiftSettings: strictSettings),
 
         // MARK: I/O
         .target(name: "StationTime", swiftSettings: strictSettings),
@@ -82,6 +83,7 @@ let package = Package(
         .executableTarget(
             name: "StationAgentCLI",
             dependencies: [
+                "CommandCards",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 "StationAgent", "USBTransport", "ScannerProtocols", "ParcelRules", "ScanJournal", "StationConfig",
@@ -109,6 +111,7 @@ let package = Package(
         .testTarget(name: "ScannerProtocolsTests", dependencies: ["ScannerProtocols"], swiftSettings: strictSettings),
         .testTarget(name: "ParcelRulesTests", dependencies: ["ParcelRules"], swiftSettings: strictSettings),
         .testTarget(name: "StationTimeTests", dependencies: ["StationTime"], swiftSettings: strictSettings),
+        .testTarget(name: "CommandCardsTests", dependencies: ["CommandCards", "ParcelRules"], swiftSettings: strictSettings),
         .testTarget(name: "StationConfigTests", dependencies: ["StationConfig"], swiftSettings: strictSettings),
         .testTarget(
             name: "ScanJournalTests", dependencies: ["ScanJournal", "ParcelRules", "StationTime"],

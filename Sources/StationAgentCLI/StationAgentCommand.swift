@@ -11,7 +11,7 @@ struct StationAgentCommand: AsyncParsableCommand {
         commandName: "station-agent",
         abstract: "Logs parcels scanned in and out at a parcel station, and writes the daily count files.",
         version: AgentVersion.current,
-        subcommands: [RunCommand.self, DevicesCommand.self])
+        subcommands: [RunCommand.self, DevicesCommand.self, CardsCommand.self])
 
     /// Runs the command, mapping outcomes to SPEC §2's exit statuses: 0 success, 1 runtime
     /// failure, 2 bad usage or configuration, 3 a problem found by `doctor` or `verify`.

@@ -138,7 +138,7 @@ extension StationConfiguration {
 
     // MARK: Validation
 
-    static func isValidStationID(_ text: String) -> Bool {
+    public static func isValidStationID(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
         guard (1...64).contains(bytes.count), isAlphanumeric(bytes[0]) else { return false }
         return bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
@@ -159,7 +159,7 @@ extension StationConfiguration {
     }
 
     /// The host name made into a valid station ID (invalid characters become '-').
-    static func sanitizedStationID(_ host: String) -> String {
+    public static func sanitizedStationID(_ host: String) -> String {
         var characters = host.unicodeScalars.map { scalar -> Character in
             let value = scalar.value
             let ok = value < 128 && (isAlphanumeric(UInt8(value)) || scalar == "." || scalar == "_" || scalar == "-")

@@ -1,5 +1,5 @@
 import Testing
-@testable import StationConfig
+import StationConfig
 import ParcelRules
 import ScannerProtocols
 

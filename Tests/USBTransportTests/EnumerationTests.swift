@@ -1,6 +1,6 @@
 import Testing
 import USBEmulator
-@testable import USBTransport
+import USBTransport
 
 /// Enumeration through real libusb and libudev against hand-written umockdev fixtures.
 @Suite("Enumeration", .enabled(if: USBTestbed.isAvailable, "needs the umockdev preload: run `make test`"))

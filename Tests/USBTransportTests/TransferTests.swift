@@ -1,6 +1,6 @@
 import Testing
 import USBEmulator
-@testable import USBTransport
+import USBTransport
 
 /// Claims and transfers through real libusb against the in-process usbdevfs emulator.
 @Suite("Transfers", .enabled(if: USBTestbed.isAvailable, "needs the umockdev preload: run `make test`"))
