@@ -47,3 +47,51 @@ test-release: deps
 
 clean:
 	rm -rf .build
+
+# ---- Installing and packaging -------------------------------------------------------------
+PREFIX ?= /usr
+DESTDIR ?=
+VERSION := $(shell sed -n 's/.*static let current = "\(.*\)"/\1/p' Sources/StationAgentCLI/StationAgentCommand.swift)
+ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+RELEASE_BIN := .build/release/station-agent
+
+.PHONY: install deb static
+
+## static: the release binary with the Swift runtime linked in (what goes on the box).
+static: deps
+	$(SWIFT) build -c release --static-swift-stdlib --product station-agent
+	strip $(RELEASE_BIN)
+
+## install: binary, unit, udev rules, example configuration, user, group and data directory.
+install: static
+	install -D -m 0755 $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/bin/station-agent
+	install -D -m 0644 deploy/station-agent.service $(DESTDIR)/lib/systemd/system/station-agent.service
+	install -D -m 0644 udev-rules/70-station-agent.rules $(DESTDIR)/lib/udev/rules.d/70-station-agent.rules
+	install -D -m 0644 deploy/station-agent.toml.example $(DESTDIR)/etc/station-agent/station-agent.toml.example
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/station-agent/README.md
+	@if [ -z "$(DESTDIR)" ]; then \
+		getent group station-agent >/dev/null || groupadd --system station-agent; \
+		getent passwd station-agent >/dev/null || useradd --system --gid station-agent \
+			--home-dir /var/lib/station-agent --no-create-home --shell /usr/sbin/nologin station-agent; \
+		install -d -o station-agent -g station-agent -m 0750 /var/lib/station-agent /var/lib/station-agent/outbox; \
+		command -v udevadm >/dev/null && { udevadm control --reload || true; udevadm trigger --subsystem-match=usb --action=change || true; }; \
+		[ -d /run/systemd/system ] && systemctl daemon-reload || true; \
+		echo "Installed. Start with: systemctl enable --now station-agent"; \
+	fi
+
+## deb: a .deb for this machine's architecture, built with dpkg-deb.
+deb: static
+	rm -rf dist/deb-root && mkdir -p dist/deb-root/DEBIAN
+	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/dist/deb-root SWIFT=$(SWIFT) static=
+	install -m 0755 deploy/debian/postinst deploy/debian/prerm deploy/debian/postrm dist/deb-root/DEBIAN/
+	printf '%s\n' /etc/station-agent/station-agent.toml.example > dist/deb-root/DEBIAN/conffiles
+	{ echo "Package: station-agent"; echo "Version: $(VERSION)"; echo "Architecture: $(ARCH)"; \
+	  echo "Maintainer: station-agent developers <station-agent@localhost>"; \
+	  echo "Depends: libusb-1.0-0, libudev1, libsqlite3-0, tzdata, adduser"; \
+	  echo "Section: misc"; echo "Priority: optional"; \
+	  echo "Installed-Size: $$(du -sk dist/deb-root | cut -f1)"; \
+	  echo "Description: parcel station scan logger for USB barcode scanners"; \
+	  echo " Reads USB barcode scanners and release devices, journals every parcel in and out,"; \
+	  echo " and writes daily count files for supervisors."; } > dist/deb-root/DEBIAN/control
+	dpkg-deb --root-owner-group --build dist/deb-root dist/station-agent_$(VERSION)_$(ARCH).deb
+	@echo "Built dist/station-agent_$(VERSION)_$(ARCH).deb"

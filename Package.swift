@@ -76,6 +76,7 @@ let package = Package(
                 "StationTime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings),
 
@@ -112,6 +113,7 @@ let package = Package(
         .testTarget(name: "ParcelRulesTests", dependencies: ["ParcelRules"], swiftSettings: strictSettings),
         .testTarget(name: "StationTimeTests", dependencies: ["StationTime"], swiftSettings: strictSettings),
         .testTarget(name: "CommandCardsTests", dependencies: ["CommandCards", "ParcelRules"], swiftSettings: strictSettings),
+        .testTarget(name: "StationAgentTests", dependencies: ["StationAgent", "StationConfig", "ScannerProtocols", "ParcelRules", "USBTransport"], swiftSettings: strictSettings),
         .testTarget(name: "StationConfigTests", dependencies: ["StationConfig"], swiftSettings: strictSettings),
         .testTarget(
             name: "ScanJournalTests", dependencies: ["ScanJournal", "ParcelRules", "StationTime"],

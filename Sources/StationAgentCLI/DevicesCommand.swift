@@ -1,7 +1,9 @@
 import ArgumentParser
 import FoundationEssentials
+import ParcelRules
 import ScannerProtocols
 import StationAgent
+import StationConfig
 import USBTransport
 
 /// `station-agent devices [--json]`: every USB device libusb sees and what the agent makes of it.
@@ -16,7 +18,7 @@ struct DevicesCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        _ = try global.loadConfiguration()
+        let configuration = try global.loadConfiguration()
         let context: USBContext
         do {
             context = try USBContext()
@@ -24,7 +26,7 @@ struct DevicesCommand: AsyncParsableCommand {
             throw CLIError.runtime(error.description)
         }
         defer { context.shutdown() }
-        let reports = context.devices().map(DeviceCatalog.report(for:))
+        let reports = context.devices().map { DeviceReport(info: $0, configuration: configuration) }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -1,7 +1,5 @@
 import ArgumentParser
 import Logging
-import ServiceLifecycle
-import UnixSignals
 import StationAgent
 import StationConfig
 
@@ -9,7 +7,7 @@ import StationConfig
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the agent in the foreground (SIGTERM/SIGINT stop it cleanly).")
+        abstract: "Run the agent in the foreground (SIGTERM/SIGINT stop it cleanly, SIGHUP reloads the configuration).")
 
     @OptionGroup var global: GlobalOptions
 
@@ -18,11 +16,14 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "station-agent")
         logger.info(
             "station-agent \(AgentVersion.current) starting: station '\(configuration.stationID)', data in \(configuration.dataDirectory), configuration \(configuration.source ?? "built-in defaults")")
-        let group = ServiceGroup(
-            services: [DeviceWatcher(logger: logger)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger)
-        try await group.run()
+        do {
+            try await StationAgentRuntime.run(
+                configuration: configuration,
+                configurationPath: global.config ?? ProcessEnvironment.current["STATION_AGENT_CONFIG"].flatMap { $0.isEmpty ? nil : $0 },
+                logger: logger)
+        } catch let error as AgentError {
+            throw CLIError.runtime(error.message)
+        }
         logger.info("station-agent stopped")
     }
 }

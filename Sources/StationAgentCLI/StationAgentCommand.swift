@@ -1,5 +1,7 @@
 import ArgumentParser
 import Logging
+import StationAgent
+import StationConfig
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,16 +13,16 @@ struct StationAgentCommand: AsyncParsableCommand {
         commandName: "station-agent",
         abstract: "Logs parcels scanned in and out at a parcel station, and writes the daily count files.",
         version: AgentVersion.current,
-        subcommands: [RunCommand.self, DevicesCommand.self, CardsCommand.self])
+        subcommands: [
+            RunCommand.self, DevicesCommand.self, CardsCommand.self, UdevRulesCommand.self,
+        ])
 
     /// Runs the command, mapping outcomes to SPEC §2's exit statuses: 0 success, 1 runtime
     /// failure, 2 bad usage or configuration, 3 a problem found by `doctor` or `verify`.
     static func main() async {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .info
-            return handler
-        }
+        let environment = ProcessEnvironment.current
+        let level = environment["STATION_AGENT_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        LoggingSystem.bootstrap { label in StationLogHandler(label: label, level: level, environment: environment) }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

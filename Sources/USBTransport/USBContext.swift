@@ -82,6 +82,12 @@ public final class USBContext: Sendable {
         return result.sorted { ($0.id.bus, $0.id.address) < ($1.id.bus, $1.id.address) }
     }
 
+    /// A fresh look at one device (its drivers and udev state change while it is plugged in), or
+    /// nil when it is gone.
+    public func device(_ id: USBDeviceID) -> USBDeviceInfo? {
+        devices().first { $0.id == id }
+    }
+
     /// Opens the device at `id`.
     /// - Throws: `USBError.noDevice` if it is gone, `.accessDenied` without permission on its node.
     public func open(_ id: USBDeviceID) throws(USBError) -> USBDeviceHandle {
@@ -191,7 +197,8 @@ public final class USBContext: Sendable {
             deviceClass: descriptor.bDeviceClass, deviceSubclass: descriptor.bDeviceSubClass,
             deviceProtocol: descriptor.bDeviceProtocol, release: descriptor.bcdDevice,
             manufacturer: facts?.manufacturer, product: facts?.product, serial: facts?.serial,
-            interfaces: interfaces(device, drivers: facts?.drivers ?? [:], reportDescriptors: facts?.reportDescriptors ?? [:]))
+            interfaces: interfaces(device, drivers: facts?.drivers ?? [:], reportDescriptors: facts?.reportDescriptors ?? [:]),
+            udevInitialized: facts?.initialized ?? false)
     }
 
     /// The kernel's name for the port: `"<bus>-<port>.<port>..."`, or `"usb<bus>"` for a root hub.

@@ -86,6 +86,9 @@ public struct USBDeviceInfo: Hashable, Sendable {
     public let serial: String?
     /// Interfaces of the active configuration (empty if it could not be read).
     public let interfaces: [USBInterfaceInfo]
+    /// udev has finished with the device (its rules ran: group and mode are final). Opening before
+    /// that can fail with a permission error that would be gone a moment later.
+    public let udevInitialized: Bool
     /// The device node, e.g. `/dev/bus/usb/001/005`.
     public var deviceNode: String {
         "/dev/bus/usb/" + threeDigits(id.bus) + "/" + threeDigits(id.address)
@@ -98,8 +101,9 @@ public struct USBDeviceInfo: Hashable, Sendable {
     public init(
         id: USBDeviceID, port: String, vendorID: UInt16, productID: UInt16, deviceClass: UInt8,
         deviceSubclass: UInt8, deviceProtocol: UInt8, release: UInt16, manufacturer: String?,
-        product: String?, serial: String?, interfaces: [USBInterfaceInfo]
+        product: String?, serial: String?, interfaces: [USBInterfaceInfo], udevInitialized: Bool = true
     ) {
+        self.udevInitialized = udevInitialized
         self.id = id
         self.port = port
         self.vendorID = vendorID

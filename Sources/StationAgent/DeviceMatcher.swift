@@ -1,0 +1,106 @@
+public import ParcelRules
+public import ScannerProtocols
+public import StationConfig
+public import USBTransport
+import ScannerReaders
+
+/// Which scanner a USB device is to the agent, and how to read it.
+public struct DeviceAssignment: Sendable, Equatable {
+    /// The name in logs, events and counts: the configured name, or for a device adopted by a
+    /// built-in profile `<profile>@<port>` (so two identical scanners stay apart, and a scanner
+    /// keeps its name and mode when it is re-plugged into the same port).
+    public let name: String
+    /// The configured name or the built-in profile's name: `devices`' `matched` field.
+    public let matched: String
+    public let role: DeviceRole
+    public let match: ProtocolMatch
+    public let feedback: DeviceConfiguration.Feedback
+    /// True when a `[[devices]]` entry names the device.
+    public let configured: Bool
+}
+
+/// Why a device is left alone.
+public enum NotAdopted: Error, Sendable, Equatable, CustomStringConvertible {
+    case hub
+    /// The configuration has `[[devices]]` and none of them matches.
+    case notConfigured
+    /// No configuration entries, and the vendor is no known scanner maker (an ordinary keyboard).
+    case unknownVendor
+    /// It matches an entry (or a profile) but has no interface for the protocol.
+    case noScannerInterface(name: String, scannerProtocol: ScannerProtocol?)
+
+    public var description: String {
+        switch self {
+        case .hub: return "a hub"
+        case .notConfigured: return "not one of the configured [[devices]]"
+        case .unknownVendor: return "not a known scanner maker, and not configured: left alone (an ordinary keyboard keeps working)"
+        case .noScannerInterface(let name, let scannerProtocol):
+            return "matches '\(name)' but has no \(scannerProtocol?.rawValue ?? "scanner") interface"
+        }
+    }
+}
+
+/// Matches devices to `[[devices]]` entries or, without any, to the built-in profiles (SPEC §3).
+public enum DeviceMatcher {
+    public static func assignment(
+        for info: USBDeviceInfo, configuration: StationConfiguration
+    ) -> Result<DeviceAssignment, NotAdopted> {
+        if info.isHub { return .failure(.hub) }
+        if !configuration.devices.isEmpty {
+            guard let entry = configuration.devices.first(where: { matches($0, info) }) else { return .failure(.notConfigured) }
+            guard let match = ProtocolSelection.match(for: info, configured: entry.scannerProtocol, policy: .configured) else {
+                return .failure(.noScannerInterface(name: entry.name, scannerProtocol: entry.scannerProtocol))
+            }
+            return .success(
+                DeviceAssignment(
+                    name: entry.name, matched: entry.name, role: entry.role, match: match, feedback: entry.feedback,
+                    configured: true))
+        }
+        guard let profile = BuiltInProfiles.profile(vendorID: info.vendorID) else { return .failure(.unknownVendor) }
+        guard let match = ProtocolSelection.match(for: info, configured: nil, policy: .unconfigured) else {
+            return .failure(.noScannerInterface(name: profile.name, scannerProtocol: nil))
+        }
+        let role: DeviceRole =
+            switch profile.role {
+            case .inbound: .inbound
+            case .outbound: .outbound
+            case .switchable: .switchable
+            }
+        return .success(
+            DeviceAssignment(
+                name: "\(profile.name)@\(info.port)", matched: profile.name, role: role, match: match,
+                feedback: DeviceConfiguration.Feedback(), configured: false))
+    }
+
+    /// All the fields an entry gives must match (SPEC §3).
+    public static func matches(_ entry: DeviceConfiguration, _ info: USBDeviceInfo) -> Bool {
+        if let vendor = entry.vendorID, vendor != info.vendorID { return false }
+        if let product = entry.productID, product != info.productID { return false }
+        if let serial = entry.serial, serial != info.serial { return false }
+        if let port = entry.port, port != info.port { return false }
+        return true
+    }
+}
+
+/// What the agent makes of one USB device: the row `station-agent devices` prints (SPEC §2).
+public struct DeviceReport: Sendable, Equatable {
+    public let info: USBDeviceInfo
+    public let assignment: DeviceAssignment?
+    public let notAdopted: NotAdopted?
+    public var access: USBAccess { info.access }
+    public var matched: String? { assignment?.matched }
+    public var scannerProtocol: ScannerProtocol? { assignment?.match.scannerProtocol }
+    public var role: DeviceRole? { assignment?.role }
+
+    public init(info: USBDeviceInfo, configuration: StationConfiguration) {
+        self.info = info
+        switch DeviceMatcher.assignment(for: info, configuration: configuration) {
+        case .success(let assignment):
+            self.assignment = assignment
+            self.notAdopted = nil
+        case .failure(let reason):
+            self.assignment = nil
+            self.notAdopted = reason
+        }
+    }
+}

@@ -1,0 +1,76 @@
+public import Logging
+import ParcelRules
+import StationConfig
+public import ScanJournal
+public import ScannerReaders
+public import StationTime
+
+/// The path every scan takes: the journal first, feedback only after the commit (SPEC §1, §6).
+///
+/// USB scans and manual entries use the same journal writer and rules; a device's scans are handed
+/// over in the order they were read (each device's task awaits one before the next), and scans of
+/// different devices meet in the journal's group commits.
+public struct ScanPipeline: Sendable {
+    public let journal: ScanJournal
+    public let clock: any StationClock
+    let logger: Logger
+
+    public init(journal: ScanJournal, clock: any StationClock = SystemClock(), logger: Logger) {
+        self.journal = journal
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Journals a scan read from a device, then gives the device its verdict.
+    @discardableResult
+    public func handle(_ scan: Scan, assignment: DeviceAssignment, reader: ScannerReader?) async -> AcceptedScan? {
+        let now = clock.now()
+        // The scan happened when the USB transfer that completed it did, not when it got here.
+        let age = now.monotonicNanos > scan.completedAt ? now.monotonicNanos - scan.completedAt : 0
+        let reading = ClockReading(
+            wallNanos: now.wallNanos - Int64(clamping: age), monotonicNanos: min(scan.completedAt, now.monotonicNanos),
+            bootID: now.bootID, isSynchronized: now.isSynchronized)
+        let input = JournalScan(
+            raw: scan.text, reportedSymbology: scan.symbology, device: assignment.name, role: assignment.role,
+            source: .usb,
+            usb: USBIdentity(
+                vendorID: scan.device.vendorID, productID: scan.device.productID, serial: scan.device.serial,
+                port: scan.device.port),
+            at: reading)
+        let accepted: AcceptedScan
+        do {
+            accepted = try await journal.submit(input)
+        } catch {
+            logger.error(
+                "scan NOT accepted, the operator must scan it again later: \(error)",
+                metadata: ["device": "\(assignment.name)", "code": "\(scan.text)"])
+            if assignment.role != .inbound, let reader {
+                // Never a good-read for an uncommitted scan; the error beep tells the operator.
+                await give(.bad, bytes: assignment.feedback.bytes(for: .rejected), to: reader, assignment: assignment)
+            }
+            return nil
+        }
+        let decision = accepted.decision
+        logger.info(
+            "\(decision.outcome.rawValue) \(decision.normalized.code)",
+            metadata: [
+                "seq": "\(accepted.seq)", "device": "\(assignment.name)", "carrier": "\(decision.carrier?.rawValue ?? "-")",
+                "reason": "\(decision.reason?.rawValue ?? "-")",
+            ])
+        if let verdict = decision.verdict {
+            logger.info("verdict \(verdict.rawValue) for \(decision.normalized.code)", metadata: ["device": "\(assignment.name)"])
+            if let reader {
+                await give(verdict == .ok ? .good : .bad, bytes: assignment.feedback.bytes(for: verdict), to: reader, assignment: assignment)
+            }
+        }
+        return accepted
+    }
+
+    private func give(_ signal: FeedbackSignal, bytes: [UInt8]?, to reader: ScannerReader, assignment: DeviceAssignment) async {
+        do {
+            try await reader.giveFeedback(signal, serialBytes: bytes)
+        } catch {
+            logger.warning("cannot give feedback: \(error)", metadata: ["device": "\(assignment.name)"])
+        }
+    }
+}

@@ -1,0 +1,202 @@
+public import Logging
+public import ScanJournal
+public import ServiceLifecycle
+public import StationConfig
+import ParcelRules
+import Synchronization
+import StationTime
+import USBTransport
+import UnixSignals
+
+/// The agent as `station-agent run` starts it: the journal, the device manager, configuration
+/// reload on SIGHUP, and the systemd watchdog and status, as services of one group.
+///
+/// SIGTERM/SIGINT: readers stop (kernel drivers re-attached), the journal commits what it holds,
+/// today's count files are refreshed, and `run` returns normally (exit 0).
+public enum StationAgentRuntime {
+    /// Things the agent does at the end of a clean stop, after the journal has committed
+    /// (the count files' final refresh plugs in here).
+    public typealias StopHook = @Sendable (ScanJournal, StationConfiguration) async -> Void
+
+    public static func run(
+        configuration initial: StationConfiguration, configurationPath: String?, logger: Logger,
+        environment: [String: String] = ProcessEnvironment.current,
+        extraServices: @Sendable (ScanJournal, StationConfiguration) -> [any Service] = { _, _ in [] },
+        onStop: StopHook = { _, _ in }
+    ) async throws {
+        let notifier = SystemdNotifier(environment: environment)
+        let rules = ScanRules(configuration: initial.ruleConfiguration)
+        let journal: ScanJournal
+        do {
+            journal = try ScanJournal(dataDirectory: initial.dataDirectory, rules: rules, logger: logger)
+        } catch {
+            throw AgentError(message: "cannot open the journal: \(error)")
+        }
+        let pipeline = ScanPipeline(journal: journal, logger: logger)
+        let devices = DeviceService(configuration: initial, pipeline: pipeline, logger: logger)
+        let reload = ReloadService(path: configurationPath, current: initial, devices: devices, logger: logger)
+        let watchdog = WatchdogService(notifier: notifier, devices: devices, journal: journal, logger: logger)
+        let services: [any Service] = [devices, reload, watchdog] + extraServices(journal, initial)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        notifier.ready(status: "started; waiting for scanners")
+        do {
+            try await group.run()
+        } catch {
+            notifier.stopping(status: "stopping after an error: \(error)")
+            await journal.close()
+            throw error
+        }
+        notifier.stopping(status: "stopping: committing the journal")
+        await journal.close()
+        await onStop(journal, reload.configuration)
+    }
+}
+
+/// A runtime failure with a message that says what to do (exit status 1).
+public struct AgentError: Error, CustomStringConvertible {
+    public let message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Owns the USB context and the device manager for the life of the agent.
+final class DeviceService: Service, Sendable {
+    let pipeline: ScanPipeline
+    let logger: Logger
+    let initial: StationConfiguration
+    private let manager = Mutex<DeviceManager?>(nil)
+
+    init(configuration: StationConfiguration, pipeline: ScanPipeline, logger: Logger) {
+        self.initial = configuration
+        self.pipeline = pipeline
+        self.logger = logger
+    }
+
+    var current: DeviceManager? { manager.withLock { $0 } }
+
+    func run() async throws {
+        let context: USBContext
+        do {
+            context = try USBContext(logger: logger)
+        } catch {
+            logger.error("USB is not available, no scanner can be read: \(error)")
+            try? await gracefulShutdown()
+            return
+        }
+        defer { context.shutdown() }
+        if !USBContext.hasUSBDeviceFileSystem {
+            logger.warning("no /dev/bus/usb on this machine yet: waiting for a USB device to appear")
+        }
+        let events: AsyncStream<USBHotplugEvent>
+        do {
+            events = try context.hotplugEvents(includeExisting: true)
+        } catch {
+            logger.error("cannot watch USB hotplug, scanners plugged in later will not be seen: \(error)")
+            try? await gracefulShutdown()
+            return
+        }
+        let deviceManager = DeviceManager(context: context, configuration: initial, pipeline: pipeline, logger: logger)
+        manager.withLock { $0 = deviceManager }
+        // Ends at graceful shutdown: the manager then stops every reader before the journal closes.
+        for await event in events.cancelOnGracefulShutdown() {
+            await deviceManager.handle(event)
+        }
+        await deviceManager.stopAll()
+        manager.withLock { $0 = nil }
+    }
+}
+
+/// SIGHUP: reload the configuration; a bad file is reported and the running one kept.
+final class ReloadService: Service, Sendable {
+    let path: String?
+    let devices: DeviceService
+    let logger: Logger
+    private let state: Mutex<StationConfiguration>
+
+    init(path: String?, current: StationConfiguration, devices: DeviceService, logger: Logger) {
+        self.path = path
+        self.devices = devices
+        self.logger = logger
+        self.state = Mutex(current)
+    }
+
+    var configuration: StationConfiguration { state.withLock { $0 } }
+
+    func run() async throws {
+        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+            logger.info("SIGHUP: reloading the configuration")
+            do {
+                let fresh = try StationConfiguration.load(explicitPath: path)
+                let old = configuration
+                if fresh.dataDirectory != old.dataDirectory || fresh.duplicateWindowSeconds != old.duplicateWindowSeconds {
+                    logger.warning("data_dir and duplicate_window_seconds take effect at the next restart")
+                }
+                state.withLock { $0 = fresh }
+                await devices.current?.reload(fresh)
+            } catch {
+                logger.error("configuration NOT reloaded, the running one stays in force: \(error)")
+            }
+        }
+    }
+}
+
+/// Pings systemd's watchdog from the agent's own loops and keeps STATUS= current; also tells the
+/// journal when the system clock becomes synchronised, so earlier times of this boot get corrected.
+final class WatchdogService: Service, Sendable {
+    let notifier: SystemdNotifier
+    let devices: DeviceService
+    let journal: ScanJournal
+    let clock: any StationClock = SystemClock()
+    let logger: Logger
+
+    init(notifier: SystemdNotifier, devices: DeviceService, journal: ScanJournal, logger: Logger) {
+        self.notifier = notifier
+        self.devices = devices
+        self.journal = journal
+        self.logger = logger
+    }
+
+    func run() async throws {
+        let interval = notifier.watchdogInterval ?? .seconds(10)
+        var lastStatus = ""
+        var wasSynchronized: Bool?
+        while !Task.isCancelledOrShuttingDown {
+            // The device manager is an actor: an answer here means its loop is alive.
+            let scanners = await devices.current?.connectedScanners ?? []
+            let statistics = journal.statistics
+            let reading = clock.now()
+            if reading.isSynchronized != wasSynchronized {
+                if reading.isSynchronized {
+                    do {
+                        let corrected = try await journal.observeClock(reading)
+                        if corrected > 0 { logger.info("system clock synchronised: corrected the time of \(corrected) earlier event(s)") }
+                    } catch {
+                        logger.error("cannot correct event times: \(error)")
+                    }
+                } else {
+                    logger.warning("the system clock is not synchronised: events are recorded with their boot's monotonic time and corrected once it is")
+                }
+                wasSynchronized = reading.isSynchronized
+            }
+            if statistics.pending > 0, let failure = statistics.lastFailure {
+                logger.error("journal cannot commit (\(statistics.pending) scans held in memory): \(failure)")
+            }
+            let status = "\(scanners.count) scanner(s) connected\(scanners.isEmpty ? "" : ": " + scanners.joined(separator: ", ")); \(statistics.acceptedScans) scan(s) accepted since start"
+                + (statistics.pending > 0 ? "; \(statistics.pending) NOT yet committed" : "")
+            if status != lastStatus {
+                notifier.status(status)
+                lastStatus = status
+            }
+            notifier.watchdog()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+}
+
+extension Task where Success == Never, Failure == Never {
+    static var isCancelledOrShuttingDown: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
+}

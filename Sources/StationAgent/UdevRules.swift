@@ -1,0 +1,88 @@
+import ScannerProtocols
+public import StationConfig
+import USBTransport
+
+/// udev rules that let the unprivileged `station-agent` user open the scanners, and keep
+/// ModemManager from probing serial scanners with AT commands.
+///
+/// Device nodes go to group `station-agent` with mode 0660: never world-writable, and no other
+/// device on the box changes hands.
+public enum UdevRules {
+    public static let group = "station-agent"
+    public static let fileName = "70-station-agent.rules"
+
+    /// Rules for the built-in scanner vendors (the file installed with the package).
+    public static func builtIn() -> String {
+        var lines = header("the scanner makers station-agent adopts without configuration (SPEC §3)")
+        for profile in BuiltInProfiles.all {
+            lines.append("# \(profile.manufacturer)")
+            for vendor in profile.vendorIDs {
+                lines.append(rule(matches: ["ATTR{idVendor}==\"\(hex4(vendor))\""], serialMatches: ["ATTRS{idVendor}==\"\(hex4(vendor))\""]))
+            }
+        }
+        lines += footer()
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Rules for the configured devices, matching exactly what each `[[devices]]` entry matches
+    /// (vendor, product, serial, port); the built-in vendors when none is configured.
+    public static func forConfiguration(_ configuration: StationConfiguration) -> String {
+        guard !configuration.devices.isEmpty else { return builtIn() }
+        var lines = header("the devices configured in \(configuration.source ?? "the configuration")")
+        for device in configuration.devices {
+            var matches: [String] = []
+            var serialMatches: [String] = []
+            if let vendor = device.vendorID {
+                matches.append("ATTR{idVendor}==\"\(hex4(vendor))\"")
+                serialMatches.append("ATTRS{idVendor}==\"\(hex4(vendor))\"")
+            }
+            if let product = device.productID {
+                matches.append("ATTR{idProduct}==\"\(hex4(product))\"")
+                serialMatches.append("ATTRS{idProduct}==\"\(hex4(product))\"")
+            }
+            if let serial = device.serial {
+                matches.append("ATTR{serial}==\"\(escape(serial))\"")
+                serialMatches.append("ATTRS{serial}==\"\(escape(serial))\"")
+            }
+            if let port = device.port {
+                matches.append("KERNEL==\"\(port)\"")
+                serialMatches.append("KERNELS==\"\(port)\"")
+            }
+            lines.append("# \(device.name)")
+            lines.append(rule(matches: matches, serialMatches: serialMatches))
+        }
+        lines += footer()
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func rule(matches: [String], serialMatches: [String]) -> String {
+        let device = (["SUBSYSTEM==\"usb\"", "ENV{DEVTYPE}==\"usb_device\""] + matches).joined(separator: ", ")
+        let serial = serialMatches.joined(separator: ", ")
+        return "\(device), GROUP=\"\(group)\", MODE=\"0660\"\n\(serial), ENV{ID_MM_DEVICE_IGNORE}=\"1\""
+    }
+
+    private static func header(_ what: String) -> [String] {
+        [
+            "# station-agent: let the 'station-agent' group read \(what).",
+            "# USB device nodes go to group station-agent, mode 0660 (never world-writable);",
+            "# ModemManager is told to leave them alone (it would probe serial scanners with AT commands).",
+            "# Install as /etc/udev/rules.d/\(fileName), then: udevadm control --reload && udevadm trigger --subsystem-match=usb",
+            "ACTION==\"remove\", GOTO=\"station_agent_end\"",
+            "",
+        ]
+    }
+
+    private static func footer() -> [String] { ["", "LABEL=\"station_agent_end\""] }
+
+    private static func escape(_ text: String) -> String {
+        text.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"")
+    }
+}
+
+extension String {
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        var result = ""
+        for character in self { if character == target { result += replacement } else { result.append(character) } }
+        return result
+    }
+}

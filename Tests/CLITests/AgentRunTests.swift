@@ -1,0 +1,176 @@
+import Foundation
+import Testing
+import USBEmulator
+
+/// The real `station-agent run` binary against emulated scanners: plug, scan, plug another,
+/// unplug, SIGHUP, SIGTERM; then the journal is checked through `station-agent scans --json`.
+@Suite(
+    "station-agent run end to end", .serialized,
+    .enabled(if: USBTestbed.isAvailable, "needs the umockdev preload: run `make test`"))
+struct AgentRunTests {
+    /// Boot-keyboard reports that type `text` and Enter: press (with Shift for capitals), release.
+    static func keyboardReports(_ text: String) -> [[UInt8]] {
+        var reports: [[UInt8]] = []
+        for character in text + "\n" {
+            let (modifier, key): (UInt8, UInt8)
+            switch character {
+            case "A"..."Z": (modifier, key) = (0x02, 0x04 + (character.asciiValue! - 65))
+            case "a"..."z": (modifier, key) = (0x00, 0x04 + (character.asciiValue! - 97))
+            case "1"..."9": (modifier, key) = (0x00, 0x1e + (character.asciiValue! - 49))
+            case "0": (modifier, key) = (0x00, 0x27)
+            case "#": (modifier, key) = (0x02, 0x20)
+            case ":": (modifier, key) = (0x02, 0x33)
+            case "\n": (modifier, key) = (0x00, 0x28)
+            default: fatalError("no key for \(character)")
+            }
+            reports.append([modifier, 0, key, 0, 0, 0, 0, 0])
+            reports.append([0, 0, 0, 0, 0, 0, 0, 0])
+        }
+        return reports
+    }
+
+    static let configuration = """
+        station_id = "e2e-station"
+        station_name = "测试点"
+        timezone = "Asia/Shanghai"
+        duplicate_window_seconds = 1
+
+        [[devices]]
+        name = "desk-scanner"
+        vendor_id = "0c2e"
+        port = "1-1.2"
+        role = "inbound"
+
+        [[devices]]
+        name = "release-device"
+        vendor_id = "1eab"
+        protocol = "cdc-acm"
+        role = "outbound"
+        feedback = { ok = "OK\\r\\n", not_in_stock = "NG1\\r\\n", already_released = "NG2\\r\\n", rejected = "NG3\\r\\n" }
+        """
+
+    @Test("plug, scan, plug a second scanner, unplug the first, reload, stop: every scan exactly once", .timeLimit(.minutes(2)))
+    func fullSession() async throws {
+        try await TestbedLock.withTestbed { testbed in
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agent-e2e-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let configFile = directory.appendingPathComponent("station-agent.toml")
+            try Self.configuration.write(to: configFile, atomically: true, encoding: .utf8)
+            let dataDirectory = directory.appendingPathComponent("data").path
+
+            try testbed.add(fixture: fixturePath("roothub.umockdev"))
+            let desk = try EmulatedUSBDevice(fixture: fixturePath("keyboard-scanner.umockdev"))
+            try testbed.plug(desk)
+            let keyboard = try EmulatedUSBDevice(fixture: fixturePath("ordinary-keyboard.umockdev"))
+            try testbed.plug(keyboard)
+
+            let agent = try BackgroundAgent(
+                ["run", "--config", configFile.path], environment: ["STATION_AGENT_DATA_DIR": dataDirectory])
+            defer { agent.kill() }
+
+            // The agent claims the desk scanner (detaching usbhid) and leaves the keyboard alone.
+            try await waitUntil(20, "the agent to claim the desk scanner") { desk.claimedInterfaces.contains(0) }
+            #expect(desk.events.prefix(2) == ["detach 0", "claim 0"])
+
+            // Three receipts from the desk scanner, one of them twice (a duplicate within the 1 s window).
+            let receipts = ["SF1122334455667", "YT6900634716900", "JT0006968326954"]
+            for code in receipts + ["SF1122334455667"] { desk.deliver(endpoint: 0x81, reports: Self.keyboardReports(code)) }
+            try await waitUntil(20, "the desk scanner's reports to be read") { desk.undeliveredReports == 0 }
+
+            // A release device arrives later (hotplug) and releases two parcels, one never received.
+            let release = try EmulatedUSBDevice(fixture: fixturePath("cdcacm-scanner.umockdev"))
+            try testbed.plug(release)
+            try await waitUntil(20, "the agent to claim the release device") { release.claimedInterfaces.contains(1) }
+            release.deliver(endpoint: 0x81, Array("SF1122334455667\r\n".utf8), Array("7731949173963".utf8), Array("13\r\n".utf8))
+            try await waitUntil(20, "two verdicts on the release device") { (release.written[0x02]?.count ?? 0) >= 2 }
+            #expect(release.written[0x02] == [Array("OK\r\n".utf8), Array("NG1\r\n".utf8)], "ok, then not in stock")
+
+            // The desk scanner is unplugged while the release device keeps working; reports it
+            // would have sent afterwards never reach the agent.
+            testbed.unplug(desk)
+            desk.deliver(endpoint: 0x81, reports: Self.keyboardReports("ZT000000000001"))
+
+            // SIGHUP: the configuration is reloaded; the release device keeps reading, unclaimed never.
+            agent.signal(SIGHUP)
+            // Past the duplicate window, a second release of the same parcel is a repeat, not a duplicate.
+            try await Task.sleep(for: .milliseconds(1200))
+            release.deliver(endpoint: 0x81, Array("SF1122334455667\r\n".utf8))
+            try await waitUntil(20, "the third verdict") { (release.written[0x02]?.count ?? 0) >= 3 }
+            #expect(release.written[0x02]?.last == Array("NG2\r\n".utf8), "already released")
+            #expect(release.events.filter { $0.hasPrefix("claim") }.count == 2, "not re-claimed by the reload: \(release.events)")
+
+            // SIGTERM: stop reading, commit, exit 0; the kernel drivers are given back.
+            agent.signal(SIGTERM)
+            let status = try await agent.waitForExit(timeout: 20)
+            #expect(status == 0, "stderr:\n\(agent.standardError)")
+            #expect(release.kernelDriver(interface: 0) == "cdc_acm" && release.kernelDriver(interface: 1) == "cdc_acm")
+            #expect(keyboard.events.isEmpty, "the ordinary keyboard was never touched: \(keyboard.events)")
+            #expect(agent.standardError.contains("not a known scanner maker") || agent.standardError.contains("not one of the configured"))
+
+            // The journal: every scan exactly once, with the right device names and outcomes.
+            let scans = try AgentProcess.agent(["scans", "--json", "--config", configFile.path], environment: ["STATION_AGENT_DATA_DIR": dataDirectory])
+            #expect(scans.status == 0, "\(scans.standardError)")
+            let events = try #require(try AgentProcess.json(scans.standardOutput) as? [[String: Any]])
+            let summary = events.map { "\($0["device"] as? String ?? "?") \($0["outcome"] as? String ?? "?") \($0["code"] as? String ?? "?")" }
+            #expect(summary == [
+                "desk-scanner received SF1122334455667",
+                "desk-scanner received YT6900634716900",
+                "desk-scanner received JT0006968326954",
+                "desk-scanner duplicate SF1122334455667",
+                "release-device released SF1122334455667",
+                "release-device released_unmatched 773194917396313",
+                "release-device repeat_release SF1122334455667",
+            ])
+            #expect(events.allSatisfy { ($0["source"] as? String) == "usb" })
+            let seqs = events.compactMap { $0["seq"] as? Int }
+            #expect(seqs == Array(seqs.sorted()) && Set(seqs).count == seqs.count)
+            #expect(!summary.contains { $0.contains("ZT000") }, "nothing from the scanner after it left")
+        }
+    }
+}
+
+/// A `station-agent` process running in the background while the test drives devices.
+final class BackgroundAgent: @unchecked Sendable {
+    let process = Process()
+    private let errorPipe = Pipe()
+    private let lock = NSLock()
+    private var errorData = Data()
+
+    init(_ arguments: [String], environment: [String: String]) throws {
+        process.executableURL = URL(fileURLWithPath: AgentProcess.agentPath)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["STATION_AGENT_CONFIG"] = ""
+        env.merge(environment) { $1 }
+        process.environment = env
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errorPipe
+        errorPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self, !data.isEmpty else { return }
+            self.lock.lock()
+            self.errorData.append(data)
+            self.lock.unlock()
+        }
+        try process.run()
+    }
+
+    var standardError: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: errorData, as: UTF8.self)
+    }
+
+    func signal(_ number: Int32) { Foundation.kill(process.processIdentifier, number) }
+
+    func waitForExit(timeout: Double) async throws -> Int32 {
+        try await waitUntil(timeout, "the agent to exit") { [process] in !process.isRunning }
+        errorPipe.fileHandleForReading.readabilityHandler = nil
+        return process.terminationStatus
+    }
+
+    func kill() {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+    }
+}
