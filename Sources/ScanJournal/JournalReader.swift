@@ -1,0 +1,167 @@
+public import ParcelRules
+public import StationTime
+
+/// Reads the journal on its own read-only connection. With WAL a reader sees the last committed state and never
+/// waits for the writer (nor the writer for it).
+///
+/// One reader per task or thread (it holds one SQLite connection); open as many as needed.
+public final class JournalReader {
+    public let path: String
+    let connection: Connection
+    var store: EventStore { EventStore(connection: connection) }
+
+    /// Opens the journal at `path` for reading.
+    ///
+    /// - Throws: ``JournalError/noJournal(path:)`` when there is none yet, ``JournalError/newerSchema(path:found:supported:)``,
+    ///   ``JournalError/corrupt(path:detail:)``.
+    public init(path: String) throws(JournalError) {
+        self.path = path
+        self.connection = try Schema.openForReading(path: path)
+    }
+
+    /// Opens `<dataDirectory>/journal.sqlite3` for reading.
+    public convenience init(dataDirectory: String) throws(JournalError) {
+        try self.init(path: ScanJournal.path(dataDirectory: dataDirectory))
+    }
+
+    private func run<T>(_ body: () throws(SQLiteFailure) -> T) throws(JournalError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw Schema.classify(error, path: path, opening: false)
+        }
+    }
+
+    /// The events of a business day (by effective time: corrected where the clock was fixed later, else wall
+    /// time) in `zone`, optionally of one normalised code, in journal order.
+    public func events(on date: LocalDate, in zone: StationTimeZone, code: String? = nil) throws(JournalError)
+        -> [JournalEvent]
+    {
+        let range = zone.dayRangeNanos(date)
+        return try run { () throws(SQLiteFailure) in
+            if let code {
+                return try store.events(
+                    where: "code = ? AND effective_ns >= ? AND effective_ns < ?",
+                    [.text(code), .integer(range.lowerBound), .integer(range.upperBound)], index: "events_code")
+            }
+            return try store.events(
+                where: "effective_ns >= ? AND effective_ns < ?", [.integer(range.lowerBound), .integer(range.upperBound)],
+                index: "events_effective")
+        }
+    }
+
+    /// Every event of one normalised code, in journal order (a dispute about one parcel).
+    public func events(code: String) throws(JournalError) -> [JournalEvent] {
+        try run { () throws(SQLiteFailure) in try store.events(where: "code = ?", [.text(code)], index: "events_code") }
+    }
+
+    /// Events with `seq` after `afterSeq`, in journal order, at most `limit` (for paging through everything).
+    public func events(after afterSeq: Int64, limit: Int) throws(JournalError) -> [JournalEvent] {
+        try run { () throws(SQLiteFailure) in try store.events(where: "seq > ?", [.integer(afterSeq)], limit: limit) }
+    }
+
+    /// One event.
+    public func event(seq: Int64) throws(JournalError) -> JournalEvent? {
+        try run { () throws(SQLiteFailure) in try store.events(where: "seq = ?", [.integer(seq)]).first }
+    }
+
+    /// The newest sequence number, nil for an empty journal.
+    public func lastSeq() throws(JournalError) -> Int64? {
+        try run { () throws(SQLiteFailure) in try connection.scalar("SELECT MAX(seq) FROM events") }
+    }
+
+    /// How many events the journal holds.
+    public func eventCount() throws(JournalError) -> Int64 {
+        try run { () throws(SQLiteFailure) in try connection.scalar("SELECT COUNT(*) FROM events") ?? 0 }
+    }
+
+    /// A parcel's current state.
+    public func parcelState(code: String) throws(JournalError) -> ParcelState {
+        try run { () throws(SQLiteFailure) in
+            var state = ParcelState.absent
+            try connection.query("SELECT state FROM parcels WHERE code = ?", [.text(code)]) {
+                (row: Row) throws(SQLiteFailure) in
+                state = row.text(0).flatMap(ParcelState.init(rawValue:)) ?? .absent
+            }
+            return state
+        }
+    }
+
+    /// The numbers of one business day (SPEC §7 totals, by carrier, by device, by hour, clock, journal range).
+    public func summary(of date: LocalDate, in zone: StationTimeZone) throws(JournalError) -> DaySummary {
+        let events = try events(on: date, in: zone)
+        var summary = DaySummary(date: date, timezone: zone.identifier, range: zone.dayRangeNanos(date))
+        for event in events {
+            summary.totals.add(event)
+            summary.byDevice[event.device, default: JournalCounts()].add(event)
+            if let carrier = event.carrier { summary.byCarrier[carrier, default: JournalCounts()].add(event) }
+            if !event.undone {
+                let counted = event.outcome.countedAs
+                let hour = zone.localDateTime(utcNanos: event.effectiveNanos).hour
+                if counted.contains(.inbound) { summary.byHour[hour].inbound += 1 }
+                if counted.contains(.outbound) { summary.byHour[hour].outbound += 1 }
+            }
+            if !event.clockSynchronized {
+                summary.unsyncedEvents += 1
+                if event.correctedNanos != nil { summary.correctedEvents += 1 }
+            }
+            summary.firstSeq = summary.firstSeq ?? event.seq
+            summary.lastSeq = event.seq
+        }
+        return summary
+    }
+
+    /// Parcels in stock now, and how many of them were received before `staleBeforeNanos` (effective time).
+    public func stock(staleBeforeNanos: Int64? = nil) throws(JournalError) -> StockSummary {
+        try run { () throws(SQLiteFailure) in
+            var summary = StockSummary()
+            try connection.query(
+                """
+                SELECT p.carrier, COUNT(*), SUM(CASE WHEN e.effective_ns < ?1 THEN 1 ELSE 0 END)
+                FROM parcels p JOIN events e ON e.seq = p.last_seq
+                WHERE p.state = 'in_stock' GROUP BY p.carrier
+                """,
+                [.integer(staleBeforeNanos ?? Int64.min)]
+            ) { (row: Row) throws(SQLiteFailure) in
+                let counts = StockCounts(inStock: Int(row.int(1)), stale: Int(row.int(2)))
+                summary.byCarrier[Carrier(rawValue: row.text(0) ?? "UNKNOWN")] = counts
+                summary.totals.inStock += counts.inStock
+                summary.totals.stale += counts.stale
+            }
+            return summary
+        }
+    }
+
+    /// The full `PRAGMA integrity_check` (for `doctor` and `verify`), with the schema version and event count.
+    public func integrity() throws(JournalError) -> JournalIntegrity {
+        try run { () throws(SQLiteFailure) in
+            let messages = try connection.texts("PRAGMA integrity_check")
+            return JournalIntegrity(
+                path: path, isOK: messages == ["ok"], messages: messages,
+                schemaVersion: Int(try connection.scalar("PRAGMA user_version") ?? 0),
+                eventCount: try connection.scalar("SELECT COUNT(*) FROM events") ?? 0,
+                lastSeq: try connection.scalar("SELECT MAX(seq) FROM events"))
+        }
+    }
+}
+
+/// The rules can be asked against a reader (what would this scan do now?) — the same indexed queries the writer uses.
+extension JournalReader: RuleState {
+    public typealias Failure = JournalError
+
+    public func newestCountedEvent(code: String) throws(JournalError) -> CountedEvent? {
+        try run { () throws(SQLiteFailure) in try store.newestCountedEvent(code: code) }
+    }
+
+    public func newestCountedEvent(code: String, device: String, direction: Direction) throws(JournalError) -> CountedEvent? {
+        try run { () throws(SQLiteFailure) in try store.newestCountedEvent(code: code, device: device, direction: direction) }
+    }
+
+    public func newestCountedEvent(device: String) throws(JournalError) -> CountedEvent? {
+        try run { () throws(SQLiteFailure) in try store.newestCountedEvent(device: device) }
+    }
+
+    public func switchableMode(device: String) throws(JournalError) -> Direction? {
+        try run { () throws(SQLiteFailure) in try store.switchableMode(device: device) }
+    }
+}

@@ -1,0 +1,152 @@
+import ArgumentParser
+import FoundationEssentials
+import ParcelRules
+import ScanJournal
+import StationConfig
+import StationTime
+
+/// `station-agent scans [--date D] [--code C] [--json | --csv]`: the scan events, oldest first, for disputes.
+///
+/// Days are business days in the station's zone, by effective time (corrected where the clock was fixed later).
+/// With `--code` alone every day is searched, because a dispute about one parcel rarely starts with its date.
+struct ScansCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scans",
+        abstract: "List the scan events, oldest first, for disputes.",
+        discussion: "Without --date: today's events; with --code and no --date: that parcel's events of every day.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: ArgumentHelp("The business day, YYYY-MM-DD.", valueName: "date"))
+    var date: String?
+
+    @Option(help: ArgumentHelp("Only this parcel code (normalised like a scan: case and AIM prefix do not matter).",
+        valueName: "code"))
+    var code: String?
+
+    @Flag(help: "One JSON array on stdout.")
+    var json = false
+
+    @Flag(help: "CSV with a header row (safe to open in a spreadsheet).")
+    var csv = false
+
+    func validate() throws {
+        if json && csv { throw ValidationError("--json and --csv exclude each other") }
+        if let date, LocalDate(date) == nil {
+            throw ValidationError("--date \(date): not a date of the form YYYY-MM-DD")
+        }
+    }
+
+    func run() async throws {
+        let configuration = try global.loadConfiguration()
+        let zone = try Self.zone(configuration)
+        let normalizedCode = code.map { NormalizedScan(raw: $0).code }
+        let events: [JournalEvent]
+        do {
+            let reader = try JournalReader(dataDirectory: configuration.dataDirectory)
+            if let date, let day = LocalDate(date) {
+                events = try reader.events(on: day, in: zone, code: normalizedCode)
+            } else if let normalizedCode {
+                events = try reader.events(code: normalizedCode)
+            } else {
+                events = try reader.events(on: zone.businessDay(utcNanos: SystemClock.wallNanos()), in: zone)
+            }
+        } catch .noJournal(let path) {
+            writeStandardError("note: no journal at \(path) yet: nothing has been scanned\n")
+            events = []
+        } catch {
+            throw CLIError.runtime(error.description)
+        }
+        if json && events.isEmpty {
+            print("[]")
+        } else if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let data = try encoder.encode(events.map { ScanJSON(event: $0, zone: zone) })
+            print(String(decoding: data, as: UTF8.self))
+        } else if csv {
+            print(Self.csv(events, zone: zone), terminator: "")
+        } else if events.isEmpty {
+            print("No scans.")
+        } else {
+            print(Self.table(events, zone: zone))
+        }
+    }
+
+    /// The station's zone; with none configured and none on the system, UTC with a warning (SPEC §3).
+    static func zone(_ configuration: StationConfiguration) throws -> StationTimeZone {
+        do {
+            return try StationTimeZone.load(named: configuration.timezone)
+        } catch .noSystemZone {
+            writeStandardError("warning: no time zone configured and none on the system: showing UTC\n")
+            return .utc
+        } catch {
+            throw configuration.timezone == nil ? CLIError.runtime(error.description) : CLIError.usage(error.description)
+        }
+    }
+
+    static let columns = [
+        "seq", "time", "code", "raw", "symbology", "direction", "outcome", "reason", "undone", "carrier", "device",
+        "source",
+    ]
+
+    static func cells(_ event: JournalEvent, zone: StationTimeZone) -> [String] {
+        [
+            String(event.seq), zone.rfc3339(utcNanos: event.effectiveNanos), event.code, event.rawEscaped,
+            event.symbology ?? "", event.direction?.rawValue ?? "", event.outcome.rawValue, event.reason?.rawValue ?? "",
+            event.undone ? "true" : "false", event.carrier?.rawValue ?? "", event.device, event.source.rawValue,
+        ]
+    }
+
+    static func table(_ events: [JournalEvent], zone: StationTimeZone) -> String {
+        var rows = [columns.map { $0.uppercased() }]
+        for event in events { rows.append(cells(event, zone: zone).map { $0.isEmpty ? "-" : $0 }) }
+        return TextTable.render(rows)
+    }
+
+    static func csv(_ events: [JournalEvent], zone: StationTimeZone) -> String {
+        var text = columns.joined(separator: ",") + "\n"
+        for event in events {
+            text += cells(event, zone: zone).map(csvCell).joined(separator: ",") + "\n"
+        }
+        return text
+    }
+
+    /// A CSV cell a spreadsheet cannot take for a formula: a leading `=`, `+`, `-`, `@` (or tab/CR) gets a `'`;
+    /// cells with commas, quotes or line breaks are quoted.
+    static func csvCell(_ value: String) -> String {
+        var cell = value
+        if let first = cell.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) { cell = "'" + cell }
+        if cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            cell = "\"" + cell.replacing("\"", with: "\"\"") + "\""
+        }
+        return cell
+    }
+}
+
+/// One element of `scans --json`: exactly SPEC §2's fields, null where unknown.
+struct ScanJSON: Encodable {
+    let event: JournalEvent
+    let zone: StationTimeZone
+
+    enum Key: String, CodingKey {
+        case seq, time, code, raw, symbology, direction, outcome, reason, undone, carrier, device, source
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(event.seq, forKey: .seq)
+        try container.encode(zone.rfc3339(utcNanos: event.effectiveNanos), forKey: .time)
+        try container.encode(event.code, forKey: .code)
+        try container.encode(event.rawEscaped, forKey: .raw)
+        // Optionals are encoded explicitly so unknown values appear as null, as SPEC §2 says.
+        try container.encode(event.symbology, forKey: .symbology)
+        try container.encode(event.direction?.rawValue, forKey: .direction)
+        try container.encode(event.outcome.rawValue, forKey: .outcome)
+        try container.encode(event.reason?.rawValue, forKey: .reason)
+        try container.encode(event.undone, forKey: .undone)
+        try container.encode(event.carrier?.rawValue, forKey: .carrier)
+        try container.encode(event.device, forKey: .device)
+        try container.encode(event.source.rawValue, forKey: .source)
+    }
+}

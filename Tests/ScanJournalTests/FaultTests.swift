@@ -1,0 +1,200 @@
+import ParcelRules
+import ScanJournal
+import StationTime
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("Faults")
+struct FaultTests {
+    @Test(.timeLimit(.minutes(1)))
+    func aReadOnlyDataDirectoryIsReportedClearly() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let dataDirectory = directory.path + "/readonly"
+        #expect(mkdir(dataDirectory, 0o555) == 0)
+        if geteuid() == 0 {
+            // root ignores permissions: open the journal as `nobody` in the bench's crash child.
+            let bench = productsDirectory() + "/station-bench"
+            #expect(chmod(directory.path, 0o755) == 0)
+            let result = runProcess(
+                ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", bench, "crash-child",
+                 "--data-dir", dataDirectory], stdinText: "")
+            #expect(result.status != 0)
+            #expect(result.output.contains("read-only file system or not writable"), "got: \(result.output)")
+            #expect(result.output.contains(dataDirectory))
+        } else {
+            #expect {
+                _ = try ScanJournal(dataDirectory: dataDirectory)
+            } throws: { error in
+                guard case .notWritable(let path, _) = error as? JournalError else { return false }
+                return path.hasPrefix(dataDirectory)
+            }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aJournalFromANewerVersionIsRefusedAndLeftAlone() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let journal = try ScanJournal(dataDirectory: directory.dataDirectory)
+        await journal.close()
+        // user_version lives at byte 60 of the database header.
+        var bytes = try readFile(directory.journalPath)
+        bytes.replaceSubrange(60..<64, with: [0, 0, 0, 99])
+        try writeFile(directory.journalPath, bytes)
+
+        let error = try #require(throws: JournalError.self) { try ScanJournal(dataDirectory: directory.dataDirectory) }
+        guard case .newerSchema(let path, 99, 1) = error else {
+            Issue.record("expected newerSchema, got \(error)")
+            return
+        }
+        #expect(path == directory.journalPath)
+        #expect(error.description.contains("schema version 99"))
+        #expect(throws: JournalError.self) { try JournalReader(dataDirectory: directory.dataDirectory) }
+        #expect(try readFile(directory.journalPath) == bytes)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aCorruptJournalIsReportedWithItsPathAndNeverOverwritten() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        #expect(mkdir(directory.dataDirectory, 0o750) == 0)
+        let garbage = Array(String(repeating: "this is not a journal, it is a shopping list. ", count: 200).utf8)
+        try writeFile(directory.journalPath, garbage)
+
+        let error = try #require(throws: JournalError.self) { try ScanJournal(dataDirectory: directory.dataDirectory) }
+        guard case .corrupt(let path, _) = error else {
+            Issue.record("expected corrupt, got \(error)")
+            return
+        }
+        #expect(path == directory.journalPath)
+        #expect(error.description.contains(directory.journalPath))
+        #expect(try readFile(directory.journalPath) == garbage)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aDamagedPageIsFoundAtOpen() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let journal = try ScanJournal(dataDirectory: directory.dataDirectory)
+        let clock = TestClock(wallNanos: 1_780_000_000_000_000_000)
+        for index in 0..<300 {
+            _ = try await journal.submit(
+                JournalScan(raw: "DAMAGE" + String(10_000_000 + index), device: "desk", role: .inbound, at: clock.now()))
+        }
+        await journal.close()
+        var bytes = try readFile(directory.journalPath)
+        // Overwrite the middle of page 3 onwards (table and index pages) with garbage.
+        for offset in (2 * 4096 + 100)..<min(bytes.count, 6 * 4096) { bytes[offset] = 0xA5 }
+        try writeFile(directory.journalPath, bytes)
+        #expect {
+            _ = try ScanJournal(dataDirectory: directory.dataDirectory)
+        } throws: { error in
+            guard case .corrupt(let path, _) = error as? JournalError else { return false }
+            return path == directory.journalPath
+        }
+        #expect(try readFile(directory.journalPath) == bytes)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aFullDiskKeepsScansInMemoryUntilSpaceReturns() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let options = JournalOptions(initialRetryDelayNanos: 20_000_000, maximumRetryDelayNanos: 100_000_000)
+        let journal = try ScanJournal(dataDirectory: directory.dataDirectory, options: options)
+        let clock = TestClock(wallNanos: 1_780_000_000_000_000_000)
+        let first = try await journal.submit(JournalScan(raw: Codes.sf, device: "desk", role: .inbound, at: clock.now()))
+        // The disk "fills": no page beyond the current ones.
+        try await journal.setMaximumPageCount(1)
+        let completed = Counter()
+        let count = 20
+        let submissions = Task {
+            try await withThrowingTaskGroup(of: AcceptedScan.self) { group in
+                for index in 0..<count {
+                    // Long raw text (trailing spaces are normalised away) so every scan needs new pages.
+                    let raw = "FULL" + String(10_000_000 + index) + String(repeating: " ", count: 5_000)
+                    let scan = JournalScan(raw: raw, device: "desk", role: .inbound, at: clock.now())
+                    group.addTask {
+                        let accepted = try await journal.submit(scan)
+                        completed.increment()
+                        return accepted
+                    }
+                }
+                var results: [AcceptedScan] = []
+                for try await result in group { results.append(result) }
+                return results
+            }
+        }
+        let faulted = await eventually(seconds: 10) {
+            journal.statistics.failedCommits >= 2 && journal.statistics.pending == count
+        }
+        #expect(faulted, "statistics: \(journal.statistics)")
+        #expect(journal.statistics.lastFailure?.contains("full") == true)
+        try await Task.sleep(nanoseconds: 200_000_000)
+        #expect(completed.current == 0, "a scan was reported accepted while the disk was full")
+        #expect(try journal.makeReader().eventCount() == 1)
+
+        // Space returns: every held scan is committed, once.
+        try await journal.setMaximumPageCount(nil)
+        let accepted = try await submissions.value
+        #expect(accepted.map(\.seq).sorted() == Array((first.seq + 1)...(first.seq + Int64(count))))
+        let reader = try journal.makeReader()
+        #expect(try reader.eventCount() == Int64(count + 1))
+        #expect(journal.statistics.pending == 0)
+        await journal.close()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func beyondTheBacklogBoundScansAreRefusedNotLost() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let options = JournalOptions(maximumBacklog: 3, initialRetryDelayNanos: 20_000_000, maximumRetryDelayNanos: 50_000_000)
+        let journal = try ScanJournal(dataDirectory: directory.dataDirectory, options: options)
+        try await journal.setMaximumPageCount(1)
+        let clock = TestClock(wallNanos: 1_780_000_000_000_000_000)
+        let held = (0..<3).map { index in
+            let raw = "HELD" + String(10_000_000 + index) + String(repeating: " ", count: 5_000)
+            let scan = JournalScan(raw: raw, device: "desk", role: .inbound, at: clock.now())
+            return Task { try await journal.submit(scan) }
+        }
+        #expect(await eventually(seconds: 10) { journal.statistics.pending == 3 })
+        let refused = JournalScan(raw: "REFUSED12345", device: "desk", role: .inbound, at: clock.now())
+        let error = try await #require(throws: JournalError.self) { _ = try await journal.submit(refused) }
+        guard case .backlogFull(_, let pending, _) = error else {
+            Issue.record("expected backlogFull, got \(error)")
+            return
+        }
+        #expect(pending == 3)
+        #expect(error.description.contains("NOT recorded"))
+        try await journal.setMaximumPageCount(nil)
+        var seqs: [Int64] = []
+        for task in held { seqs.append(try await task.value.seq) }
+        #expect(seqs.sorted() == [1, 2, 3])
+        #expect(try journal.makeReader().events(code: "REFUSED12345").isEmpty)
+        await journal.close()
+    }
+}
+
+func readFile(_ path: String) throws -> [UInt8] {
+    let fd = open(path, O_RDONLY)
+    try #require(fd >= 0, "cannot open \(path)")
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count <= 0 { break }
+        bytes += buffer[0..<count]
+    }
+    return bytes
+}
+
+func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o640)
+    try #require(fd >= 0, "cannot create \(path)")
+    defer { close(fd) }
+    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    try #require(written == bytes.count)
+}
