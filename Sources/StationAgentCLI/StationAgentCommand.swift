@@ -14,7 +14,8 @@ struct StationAgentCommand: AsyncParsableCommand {
         abstract: "Logs parcels scanned in and out at a parcel station, and writes the daily count files.",
         version: AgentVersion.current,
         subcommands: [
-            RunCommand.self, DevicesCommand.self, CardsCommand.self, UdevRulesCommand.self,
+            RunCommand.self, DevicesCommand.self, DoctorCommand.self, ScanCommand.self, ScansCommand.self,
+            CardsCommand.self, UdevRulesCommand.self,
         ])
 
     /// Runs the command, mapping outcomes to SPEC §2's exit statuses: 0 success, 1 runtime
