@@ -51,12 +51,10 @@ public struct ScanPipeline: Sendable {
             return nil
         }
         let decision = accepted.decision
-        logger.info(
-            "\(decision.outcome.rawValue) \(decision.normalized.code)",
-            metadata: [
-                "seq": "\(accepted.seq)", "device": "\(assignment.name)", "carrier": "\(decision.carrier?.rawValue ?? "-")",
-                "reason": "\(decision.reason?.rawValue ?? "-")",
-            ])
+        var metadata: Logger.Metadata = ["seq": "\(accepted.seq)", "device": "\(assignment.name)"]
+        if let carrier = decision.carrier { metadata["carrier"] = "\(carrier.rawValue)" }
+        if let reason = decision.reason { metadata["reason"] = "\(reason.rawValue)" }
+        logger.info("\(decision.outcome.rawValue) \(decision.normalized.code)", metadata: metadata)
         if let verdict = decision.verdict {
             logger.info("verdict \(verdict.rawValue) for \(decision.normalized.code)", metadata: ["device": "\(assignment.name)"])
             if let reader {

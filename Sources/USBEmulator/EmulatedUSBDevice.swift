@@ -83,6 +83,12 @@ public final class EmulatedUSBDevice: Sendable {
         }
     }
 
+    /// One queued IN report and the earliest monotonic time (ns) the device may hand it over.
+    struct QueuedInput {
+        var bytes: [UInt8]
+        var notBefore: UInt64
+    }
+
     struct State {
         var drivers: [UInt8: String]
         var originalDrivers: [UInt8: String]
@@ -90,12 +96,13 @@ public final class EmulatedUSBDevice: Sendable {
         var heldElsewhere: Set<UInt8> = []
         var pendingIn: [UInt8: [URB]] = [:]
         var completed: [URB] = []
-        var deviceQueue: [UInt8: [[UInt8]]] = [:]
+        var deviceQueue: [UInt8: [QueuedInput]] = [:]
         var written: [UInt8: [[UInt8]]] = [:]
         var controlLog: [ControlRequest] = []
         var events: [String] = []
         var unplugged = false
         var responder: ControlResponder?
+        var stallRule: (@Sendable (ControlRequest) -> Bool)?
         var reportDescriptors: [UInt8: [UInt8]]
         var delivered = 0
     }
@@ -193,7 +200,30 @@ public final class EmulatedUSBDevice: Sendable {
     }
 
     public func deliver(endpoint: UInt8, reports: [[UInt8]]) {
-        state.withLock { $0.deviceQueue[endpoint, default: []].append(contentsOf: reports) }
+        state.withLock { $0.deviceQueue[endpoint, default: []].append(contentsOf: reports.map { QueuedInput(bytes: $0, notBefore: 0) }) }
+    }
+
+    /// Queues input reports that the device hands over no faster than one per `interval`, as a
+    /// scanner does when the host polls it every bInterval (8 ms for a Honeywell keyboard wedge,
+    /// 1 ms in "turbo" mode).
+    ///
+    /// The schedule is kept on the device side (each report has a not-before time, checked when the
+    /// host reaps), so the pace does not depend on how promptly the test's own task is scheduled: a
+    /// slow host sees reports bunch up, as on real hardware, never spread out. The check is exact
+    /// because libusb polls the emulated node (a regular file, always "ready") continuously while a
+    /// transfer is pending. The first report is due `interval` after the last one already scheduled
+    /// on this endpoint, or now.
+    public func deliver(endpoint: UInt8, reports: [[UInt8]], interval: Duration) {
+        let step = UInt64(interval.components.seconds) * 1_000_000_000
+            + UInt64(interval.components.attoseconds / 1_000_000_000)
+        let now = monotonicNanoseconds()
+        state.withLock { state in
+            var due = state.deviceQueue[endpoint]?.last.map { max($0.notBefore + step, now) } ?? now
+            for report in reports {
+                state.deviceQueue[endpoint, default: []].append(QueuedInput(bytes: report, notBefore: due))
+                due += step
+            }
+        }
     }
 
     /// Reports queued but not yet polled by the host.
@@ -235,6 +265,13 @@ public final class EmulatedUSBDevice: Sendable {
     /// Answers vendor/class IN control requests (OUT requests are accepted and logged anyway).
     public func setControlResponder(_ responder: @escaping ControlResponder) {
         state.withLock { $0.responder = responder }
+    }
+
+    /// Stalls every control request (IN or OUT) for which `rule` returns true, as a device that
+    /// does not implement a request answers with a STALL handshake (libusb: `LIBUSB_ERROR_PIPE`).
+    /// Stalled requests are still logged in ``controlRequests``. Pass nil to stop stalling.
+    public func stallControlRequests(where rule: (@Sendable (ControlRequest) -> Bool)?) {
+        state.withLock { $0.stallRule = rule }
     }
 
     func markUnplugged() {
@@ -395,11 +432,15 @@ public final class EmulatedUSBDevice: Sendable {
             requestType: setup[0], request: setup[1], value: UInt16(setup[2]) | UInt16(setup[3]) << 8,
             index: UInt16(setup[4]) | UInt16(setup[5]) << 8, data: Array(urb.buffer.dropFirst(8)))
         let wLength = Int(UInt16(setup[6]) | UInt16(setup[7]) << 8)
-        let responder = state.withLock { state -> ControlResponder? in
+        let (responder, stallRule) = state.withLock { state -> (ControlResponder?, (@Sendable (ControlRequest) -> Bool)?) in
             state.controlLog.append(request)
-            return state.responder
+            return (state.responder, state.stallRule)
         }
         urb.replyOffset = 8
+        if let stallRule, stallRule(request) {
+            urb.status = -EPIPE
+            return
+        }
         if request.requestType & 0x80 == 0 {
             urb.actualLength = wLength
             return
@@ -451,13 +492,15 @@ public final class EmulatedUSBDevice: Sendable {
 
     private func reap(_ arg: UnsafeMutablePointer<UMockdevIoctlData>) -> (Int, Int32) {
         let next = state.withLock { state -> URB? in
-            // Answer polls: each queued report completes the oldest pending transfer of its endpoint.
+            // Answer polls: each queued report completes the oldest pending transfer of its endpoint,
+            // once its paced delivery time (if any) has come.
+            let now = monotonicNanoseconds()
             for endpoint in state.deviceQueue.keys {
                 while var pending = state.pendingIn[endpoint], !pending.isEmpty,
-                    var queue = state.deviceQueue[endpoint], !queue.isEmpty
+                    var queue = state.deviceQueue[endpoint], let next = queue.first, next.notBefore <= now
                 {
                     let urb = pending.removeFirst()
-                    let report = queue.removeFirst()
+                    let report = queue.removeFirst().bytes
                     state.pendingIn[endpoint] = pending
                     state.deviceQueue[endpoint] = queue
                     urb.reply = Array(report.prefix(urb.length))
@@ -581,6 +624,14 @@ public final class EmulatedUSBDevice: Sendable {
         }
         return lines.joined(separator: "\n")
     }
+}
+
+/// `CLOCK_MONOTONIC` in nanoseconds: the clock the transport stamps transfers with, so a test can
+/// compare a report's due time with the scan time the reader reports.
+func monotonicNanoseconds() -> UInt64 {
+    var spec = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &spec)
+    return UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec)
 }
 
 private func threeDigits(_ value: Int) -> String {

@@ -1,0 +1,212 @@
+import ScannerProtocols
+import ScannerReaders
+import Testing
+import USBEmulator
+import USBTransport
+
+/// One emulated device, a libusb context over it, and a reader on it.
+struct Bench {
+    let testbed: USBTestbed
+    let device: EmulatedUSBDevice
+    let context: USBContext
+    let info: USBDeviceInfo
+    let reader: ScannerReader
+}
+
+enum Fixture {
+    case keyboard, hidPOS, cdcACM, ftdi
+
+    var file: String {
+        switch self {
+        case .keyboard: "keyboard-scanner.umockdev"
+        case .hidPOS: "hidpos-scanner.umockdev"
+        case .cdcACM: "cdcacm-scanner.umockdev"
+        case .ftdi: "ftdi-adapter.umockdev"
+        }
+    }
+
+    var port: String {
+        switch self {
+        case .keyboard: "1-1.2"
+        case .hidPOS: "1-2"
+        case .cdcACM: "1-3"
+        case .ftdi: "1-4"
+        }
+    }
+
+    /// The IN endpoint scans arrive on (0x81 on every fixture).
+    var inEndpoint: UInt8 { 0x81 }
+}
+
+/// Plugs `fixture`, lets `prepare` set the device up (stalls, reports queued before the reader starts),
+/// opens a reader with the match `ProtocolSelection` gives (`adjust` may change it), runs `body`, and
+/// closes everything whatever `body` did.
+func withReader<T>(
+    _ fixture: Fixture, configured: ScannerProtocol? = nil, options: ScannerReaderOptions = ScannerReaderOptions(),
+    adjustInfo: (USBDeviceInfo) -> USBDeviceInfo = { $0 },
+    adjust: (ProtocolMatch) -> ProtocolMatch = { $0 },
+    prepare: (EmulatedUSBDevice) -> Void = { _ in },
+    _ body: (Bench) async throws -> T
+) async throws -> T {
+    try await TestbedLock.withTestbed { testbed in
+        try testbed.add(fixture: fixturePath("roothub.umockdev"))
+        let device = try EmulatedUSBDevice(fixture: fixturePath(fixture.file))
+        try testbed.plug(device)
+        let context = try USBContext()
+        defer { context.shutdown() }
+        let info = adjustInfo(try #require(context.devices().first { $0.port == fixture.port }, "device at \(fixture.port)"))
+        let match = try #require(
+            ProtocolSelection.match(for: info, configured: configured, policy: .configured), "a match for \(info.vidPid)")
+        prepare(device)
+        let reader = try await ScannerReader.open(
+            context: context, device: info, match: adjust(match), name: "desk-scanner", options: options)
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(Bench(testbed: testbed, device: device, context: context, info: info, reader: reader)))
+        } catch {
+            result = .failure(error)
+        }
+        try await withTimeout(5, "the reader to close") { await reader.close() }
+        return try result.get()
+    }
+}
+
+/// The next `count` scans, waiting at most `seconds`.
+func collect(_ reader: ScannerReader, _ count: Int, within seconds: Double = 10) async throws -> [Scan] {
+    try await withTimeout(seconds, "\(count) scans") {
+        var scans: [Scan] = []
+        if count == 0 { return scans }
+        for await scan in reader.scans {
+            scans.append(scan)
+            if scans.count == count { break }
+        }
+        return scans
+    }
+}
+
+/// Every scan left once the reader has ended (the stream finishes then).
+func remaining(_ reader: ScannerReader, within seconds: Double = 5) async throws -> [Scan] {
+    try await withTimeout(seconds, "the scan stream to end") {
+        var scans: [Scan] = []
+        for await scan in reader.scans { scans.append(scan) }
+        return scans
+    }
+}
+
+func ascii(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+/// Tracking numbers of several carriers (SPEC notes), cycled to make long runs of distinct codes.
+let sampleCodes = [
+    "SF1122334455667", "YT6900634716900", "78636098066239", "JT0006968326954", "JDVA00012345678",
+    "DPK364112047425", "EA123456785CN", "773194917396313", "5301156237108", "9889510569807",
+]
+
+/// `count` distinct codes: carrier-like, each with its index so a merge or a loss shows.
+func distinctCodes(_ count: Int) -> [String] {
+    (0..<count).map { index in
+        let base = sampleCodes[index % sampleCodes.count]
+        let suffix = String(index)
+        return String(base.dropLast(suffix.count)) + suffix
+    }
+}
+
+// MARK: Keyboard wedge
+
+/// How a keyboard-wedge scanner types on a US layout (from the HID usage tables).
+enum Typist {
+    static let leftShift: UInt8 = 0x02
+    static let rightShift: UInt8 = 0x20
+    static let enter: UInt8 = 0x28
+    static let tab: UInt8 = 0x2B
+    static let keypadEnter: UInt8 = 0x58
+
+    static func report(_ keys: [UInt8] = [], modifiers: UInt8 = 0) -> [UInt8] {
+        [modifiers, 0] + keys + [UInt8](repeating: 0, count: 6 - keys.count)
+    }
+
+    /// Keycode and Shift for one character; digits from the numeric keypad when `keypad`.
+    static func stroke(_ character: Character, keypad: Bool) -> (UInt8, Bool) {
+        let lower = Array("abcdefghijklmnopqrstuvwxyz")
+        let upper = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        let digits = Array("1234567890")
+        if let index = lower.firstIndex(of: character) { return (0x04 + UInt8(index), false) }
+        if let index = upper.firstIndex(of: character) { return (0x04 + UInt8(index), true) }
+        if let index = digits.firstIndex(of: character) { return ((keypad ? 0x59 : 0x1E) + UInt8(index), false) }
+        switch character {
+        case "-": return (0x2D, false)
+        case "_": return (0x2D, true)
+        case ".": return (0x37, false)
+        case "/": return (0x38, false)
+        default: fatalError("no key for \(character) in these tests")
+        }
+    }
+
+    /// Press and release per character, then the terminator (nil: none, the code ends by silence).
+    /// Shifted characters alternate left and right Shift when `alternateShift`.
+    static func type(
+        _ text: String, terminator: UInt8? = enter, keypad: Bool = false, alternateShift: Bool = false
+    ) -> [[UInt8]] {
+        var reports: [[UInt8]] = []
+        var shifted = 0
+        for character in text {
+            let (key, shift) = stroke(character, keypad: keypad)
+            var modifiers: UInt8 = 0
+            if shift {
+                modifiers = alternateShift && shifted % 2 == 1 ? rightShift : leftShift
+                shifted += 1
+            }
+            reports.append(report([key], modifiers: modifiers))
+            reports.append(report(modifiers: 0))
+        }
+        if let terminator {
+            reports.append(report([terminator]))
+            reports.append(report())
+        }
+        return reports
+    }
+}
+
+// MARK: HID POS
+
+/// A Honeywell-layout scanned-data report (report ID 2, 64 bytes).
+func posReport(_ data: [UInt8], aim: String = "]C0", continued: Bool = false) -> [UInt8] {
+    var report = [UInt8](repeating: 0, count: 64)
+    report[0] = 2
+    report[1] = UInt8(data.count)
+    report.replaceSubrange(2..<5, with: ascii(aim))
+    report.replaceSubrange(5..<5 + data.count, with: data)
+    report[63] = continued ? 1 : 0
+    return report
+}
+
+/// The reports of one code: 56 data bytes per report, "continued" on all but the last.
+func posReports(_ code: String, aim: String = "]C0") -> [[UInt8]] {
+    let bytes = ascii(code)
+    var reports: [[UInt8]] = []
+    var start = 0
+    repeat {
+        let end = min(start + 56, bytes.count)
+        reports.append(posReport(Array(bytes[start..<end]), aim: aim, continued: end < bytes.count))
+        start = end
+    } while start < bytes.count
+    return reports
+}
+
+// MARK: FTDI
+
+/// One FTDI bulk IN transfer carrying `data`: 64-byte packets, each starting with the two status bytes.
+func ftdiTransfer(_ data: [UInt8], status: (UInt8, UInt8) = (0x01, 0x60)) -> [UInt8] {
+    var transfer: [UInt8] = []
+    var start = 0
+    repeat {
+        let end = min(start + 62, data.count)
+        transfer += [status.0, status.1] + data[start..<end]
+        start = end
+    } while start < data.count
+    return transfer
+}
+
+extension EmulatedUSBDevice.ControlRequest {
+    /// (bmRequestType, bRequest, wValue, wIndex): what the setup checks compare.
+    var setup: [Int] { [Int(requestType), Int(request), Int(value), Int(index)] }
+}
