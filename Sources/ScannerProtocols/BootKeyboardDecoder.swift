@@ -109,6 +109,17 @@ public struct BootKeyboardDecoder: Sendable {
             character = USKeyboardTable.character(for: key, shift: shift, capsLock: capsLock)
         }
         lastCharacterTime = time
+        // Scanners in "Control + ASCII" mode type their CR/LF/HT suffix as Ctrl+M, Ctrl+J and
+        // Ctrl+I: those end a code exactly as Enter and Tab do, or the code would carry the
+        // control character and end only by the silence timeout.
+        if character == 0x0D || character == 0x0A {
+            finish(.enter, at: time, into: &output)
+            return
+        }
+        if character == 0x09 {
+            finish(.tab, at: time, into: &output)
+            return
+        }
         if let character {
             pending.append(character)
         } else {

@@ -103,6 +103,21 @@ struct BootKeyboardDecoderTests {
         #expect(codes.map(\.terminator) == [.enter, .tab, .enter])
     }
 
+    @Test("Ctrl+M, Ctrl+J and Ctrl+I (a \"Control + ASCII\" suffix) end a code like Enter and Tab")
+    func controlSuffixes() {
+        var decoder = BootKeyboardDecoder()
+        let control: UInt8 = 0x01  // left Ctrl
+        var reports = Typist.type("SF1122334455667", terminator: nil)
+        reports += [Typist.report([0x10], modifiers: control), Typist.report()]  // Ctrl+M: CR
+        reports += [Typist.report([0x0D], modifiers: control), Typist.report()]  // Ctrl+J: LF, nothing pending
+        reports += Typist.type("YT6900634716900", terminator: nil)
+        reports += [Typist.report([0x0C], modifiers: control), Typist.report()]  // Ctrl+I: HT
+        let output = feed(&decoder, reports).output
+        #expect(output.codes.map(\.text) == ["SF1122334455667", "YT6900634716900"], "CR+LF gives one code, not two")
+        #expect(output.codes.map(\.terminator) == [.enter, .tab])
+        #expect(output.errors.isEmpty)
+    }
+
     @Test("Enter with nothing typed gives no code")
     func emptyCodes() {
         var decoder = BootKeyboardDecoder()
