@@ -68,12 +68,22 @@ let package = Package(
             dependencies: ["USBTransport", "ScannerProtocols", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
 
+        // MARK: The daily count files (SPEC §7): counting, atomic files, the refresher, verification
+        .target(
+            name: "CountReports",
+            dependencies: [
+                "ScanJournal", "StationTime", "ParcelRules", "StationConfig",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings),
+
         // MARK: The agent: wires devices, rules, journal and reports
         .target(
             name: "StationAgent",
             dependencies: [
                 "USBTransport", "ScannerReaders", "ScannerProtocols", "ParcelRules", "ScanJournal", "StationConfig",
-                "StationTime",
+                "StationTime", "CountReports",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -88,7 +98,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 "StationAgent", "USBTransport", "ScannerProtocols", "ParcelRules", "ScanJournal", "StationConfig",
-                "StationTime",
+                "StationTime", "CountReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -117,6 +127,13 @@ let package = Package(
         .testTarget(name: "StationConfigTests", dependencies: ["StationConfig"], swiftSettings: strictSettings),
         .testTarget(
             name: "ScanJournalTests", dependencies: ["ScanJournal", "ParcelRules", "StationTime"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "CountReportsTests",
+            dependencies: [
+                "CountReports", "ScanJournal", "ParcelRules", "StationTime", "StationConfig",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "USBTransportTests",

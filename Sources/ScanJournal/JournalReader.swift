@@ -24,7 +24,7 @@ public final class JournalReader {
         try self.init(path: ScanJournal.path(dataDirectory: dataDirectory))
     }
 
-    private func run<T>(_ body: () throws(SQLiteFailure) -> T) throws(JournalError) -> T {
+    func run<T>(_ body: () throws(SQLiteFailure) -> T) throws(JournalError) -> T {
         do {
             return try body()
         } catch {

@@ -9,7 +9,7 @@ import Glibc
 /// rather than writing rows that a newer agent would misread.
 enum Schema {
     /// The version this build writes.
-    static let currentVersion = 1
+    static let currentVersion = 2
 
     /// `migrations[n]` takes a journal from version n to n + 1.
     static let migrations: [String] = [
@@ -64,7 +64,51 @@ enum Schema {
             last_seq INTEGER NOT NULL
         ) WITHOUT ROWID;
         CREATE INDEX parcels_state ON parcels (state);
+        """,
+        // v2: `stays`, one row per counted `received` event that is not undone: the parcel's time in stock, from
+        // that receipt's effective time to the effective time of the release that ended it (NULL while it is in
+        // stock). The count files' `in_stock_end` and `stale` of any past day are interval queries on it. It is
+        // derived data, kept in step by triggers (insert, undo, time correction) in the writer's own transactions,
+        // and backfilled here from the events of a version-1 journal.
         """
+        CREATE TABLE stays (
+            in_seq   INTEGER PRIMARY KEY,
+            code     TEXT    NOT NULL,
+            carrier  TEXT    NOT NULL,
+            in_ns    INTEGER NOT NULL,
+            out_seq  INTEGER,
+            out_ns   INTEGER
+        );
+        INSERT INTO stays (in_seq, code, carrier, in_ns, out_seq, out_ns)
+            SELECT r.seq, r.code, COALESCE(r.carrier, 'UNKNOWN'), r.effective_ns, o.seq, o.effective_ns
+            FROM events r LEFT JOIN events o ON o.seq = (
+                SELECT MIN(n.seq) FROM events n WHERE n.code = r.code AND n.seq > r.seq AND n.counted = 1)
+                AND o.outcome = 'released'
+            WHERE r.outcome = 'received' AND r.counted = 1;
+        CREATE INDEX stays_in ON stays (in_ns, out_ns, carrier);
+        CREATE INDEX stays_long ON stays (in_ns, out_ns, carrier) WHERE \(StayQueries.longStay);
+        CREATE INDEX stays_open ON stays (code) WHERE out_seq IS NULL;
+        CREATE INDEX stays_out ON stays (out_seq) WHERE out_seq IS NOT NULL;
+        CREATE TRIGGER stays_receipt AFTER INSERT ON events WHEN NEW.outcome = 'received' AND NEW.counted = 1
+        BEGIN
+            INSERT INTO stays (in_seq, code, carrier, in_ns) VALUES
+                (NEW.seq, NEW.code, COALESCE(NEW.carrier, 'UNKNOWN'), NEW.effective_ns);
+        END;
+        CREATE TRIGGER stays_release AFTER INSERT ON events WHEN NEW.outcome = 'released' AND NEW.counted = 1
+        BEGIN
+            UPDATE stays SET out_seq = NEW.seq, out_ns = NEW.effective_ns WHERE code = NEW.code AND out_seq IS NULL;
+        END;
+        CREATE TRIGGER stays_undo AFTER UPDATE OF undone ON events WHEN NEW.undone = 1 AND OLD.undone = 0
+        BEGIN
+            DELETE FROM stays WHERE in_seq = NEW.seq;
+            UPDATE stays SET out_seq = NULL, out_ns = NULL WHERE out_seq = NEW.seq;
+        END;
+        CREATE TRIGGER stays_time AFTER UPDATE OF effective_ns ON events WHEN NEW.effective_ns IS NOT OLD.effective_ns
+        BEGIN
+            UPDATE stays SET in_ns = NEW.effective_ns WHERE in_seq = NEW.seq;
+            UPDATE stays SET out_ns = NEW.effective_ns WHERE out_seq = NEW.seq;
+        END;
+        """,
     ]
 
     /// Opens the writer's connection: creates the directory and file if needed, refuses damaged or newer journals

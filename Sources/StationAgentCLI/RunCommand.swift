@@ -1,4 +1,5 @@
 import ArgumentParser
+import CountReports
 import Logging
 import StationAgent
 import StationConfig
@@ -16,11 +17,13 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "station-agent")
         logger.info(
             "station-agent \(AgentVersion.current) starting: station '\(configuration.stationID)', data in \(configuration.dataDirectory), configuration \(configuration.source ?? "built-in defaults")")
+        let refresher = CountRefresher(configuration: configuration, agentVersion: AgentVersion.current, logger: logger)
         do {
             try await StationAgentRuntime.run(
                 configuration: configuration,
                 configurationPath: global.config ?? ProcessEnvironment.current["STATION_AGENT_CONFIG"].flatMap { $0.isEmpty ? nil : $0 },
-                logger: logger)
+                logger: logger,
+                extraServices: { _, _ in [refresher] }, onStop: { _, _ in refresher.stop() })
         } catch let error as AgentError {
             throw CLIError.runtime(error.message)
         }

@@ -12,8 +12,8 @@ import Glibc
 struct StationBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "station-bench",
-        abstract: "Journal benchmarks and the crash-test child.",
-        subcommands: [JournalBenchmark.self, CrashChild.self])
+        abstract: "Journal and count-file benchmarks, and the crash-test child.",
+        subcommands: [JournalBenchmark.self, CrashChild.self, CountsBenchmark.self])
 }
 
 /// `station-bench journal --scans N --producers P`: a burst from concurrent producers, measured end to end.

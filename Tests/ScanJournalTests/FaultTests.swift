@@ -46,7 +46,7 @@ struct FaultTests {
         try writeFile(directory.journalPath, bytes)
 
         let error = try #require(throws: JournalError.self) { try ScanJournal(dataDirectory: directory.dataDirectory) }
-        guard case .newerSchema(let path, 99, 1) = error else {
+        guard case .newerSchema(let path, 99, 2) = error else {
             Issue.record("expected newerSchema, got \(error)")
             return
         }

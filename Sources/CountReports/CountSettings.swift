@@ -1,0 +1,70 @@
+public import ScanJournal
+public import StationConfig
+public import StationTime
+
+/// What the count files need to know about the station, from its configuration.
+public struct CountSettings: Sendable {
+    /// How long after a day's end its final files are written: the undo window (10 minutes, SPEC §5.8: an undo
+    /// just after midnight can still cancel a scan of the day before) plus 5 minutes for commits held back.
+    public static let defaultGraceNanos: Int64 = 15 * 60 * 1_000_000_000
+
+    public var stationID: String
+    public var stationName: String
+    public var zone: StationTimeZone
+    public var staleAfterDays: Int
+    public var dataDirectory: String
+    public var outboxDirectory: String
+    /// `count_refresh_seconds`.
+    public var refreshNanos: Int64
+    public var graceNanos: Int64
+    public var agentVersion: String
+
+    public init(
+        stationID: String, stationName: String, zone: StationTimeZone, staleAfterDays: Int, dataDirectory: String,
+        outboxDirectory: String, refreshSeconds: Int = 300, graceNanos: Int64 = CountSettings.defaultGraceNanos,
+        agentVersion: String
+    ) {
+        self.stationID = stationID
+        self.stationName = stationName
+        self.zone = zone
+        self.staleAfterDays = staleAfterDays
+        self.dataDirectory = dataDirectory
+        self.outboxDirectory = outboxDirectory
+        self.refreshNanos = Int64(max(1, refreshSeconds)) * 1_000_000_000
+        self.graceNanos = graceNanos
+        self.agentVersion = agentVersion
+    }
+
+    /// The settings of a loaded configuration, in the station's zone.
+    public init(configuration: StationConfiguration, zone: StationTimeZone, agentVersion: String) {
+        self.init(
+            stationID: configuration.stationID, stationName: configuration.stationName, zone: zone,
+            staleAfterDays: configuration.staleAfterDays, dataDirectory: configuration.dataDirectory,
+            outboxDirectory: configuration.outboxDirectory, refreshSeconds: configuration.countRefreshSeconds,
+            agentVersion: agentVersion)
+    }
+
+    public var outbox: OutboxDirectory { OutboxDirectory(path: outboxDirectory) }
+
+    /// Whether a day is over, grace included: its files are then final.
+    public func isClosed(_ date: LocalDate, nowNanos: Int64) -> Bool {
+        let (deadline, overflow) = zone.dayRangeNanos(date).upperBound.addingReportingOverflow(graceNanos)
+        return !overflow && nowNanos >= deadline
+    }
+
+    /// The instant a day's final files are due.
+    public func finalDueNanos(_ date: LocalDate) -> Int64 {
+        let (deadline, overflow) = zone.dayRangeNanos(date).upperBound.addingReportingOverflow(graceNanos)
+        return overflow ? Int64.max : deadline
+    }
+
+    /// The count files of `date` as of `nowNanos` (final when the day is closed).
+    public func document(for date: LocalDate, reader: JournalReader, nowNanos: Int64) throws(JournalError) -> CountDocument {
+        let counts = try DayCounter.count(date, in: zone, staleAfterDays: staleAfterDays, reader: reader)
+        return CountDocument(
+            header: CountFileHeader(
+                stationID: stationID, stationName: stationName, isFinal: isClosed(date, nowNanos: nowNanos),
+                generatedAt: zone.rfc3339(utcNanos: nowNanos), agentVersion: agentVersion),
+            counts: counts)
+    }
+}

@@ -1,0 +1,127 @@
+import ParcelRules
+public import ScanJournal
+public import StationTime
+
+/// The counters of one slice of a business day (SPEC §7): the day's totals, one carrier, or one device.
+///
+/// `inStockEnd` and `stale` are kept for totals and carriers (a device holds no stock); `rejected` is meaningful in
+/// totals and per device only (a reject has no carrier).
+public struct CountRow: Sendable, Hashable {
+    public var inbound = 0
+    public var outbound = 0
+    public var inStockEnd = 0
+    public var stale = 0
+    public var unmatchedOutbound = 0
+    public var repeatOutbound = 0
+    public var duplicatesSuppressed = 0
+    public var rescans = 0
+    public var undone = 0
+    public var rejected = 0
+
+    public init(
+        inbound: Int = 0, outbound: Int = 0, inStockEnd: Int = 0, stale: Int = 0, unmatchedOutbound: Int = 0,
+        repeatOutbound: Int = 0, duplicatesSuppressed: Int = 0, rescans: Int = 0, undone: Int = 0, rejected: Int = 0
+    ) {
+        self.inbound = inbound
+        self.outbound = outbound
+        self.inStockEnd = inStockEnd
+        self.stale = stale
+        self.unmatchedOutbound = unmatchedOutbound
+        self.repeatOutbound = repeatOutbound
+        self.duplicatesSuppressed = duplicatesSuppressed
+        self.rescans = rescans
+        self.undone = undone
+        self.rejected = rejected
+    }
+
+    init(_ counts: JournalCounts, stock: StockCounts? = nil) {
+        self.init(
+            inbound: counts.inbound, outbound: counts.outbound, inStockEnd: stock?.inStock ?? 0, stale: stock?.stale ?? 0,
+            unmatchedOutbound: counts.unmatchedOutbound, repeatOutbound: counts.repeatOutbound,
+            duplicatesSuppressed: counts.duplicatesSuppressed, rescans: counts.rescans, undone: counts.undone,
+            rejected: counts.rejected)
+    }
+}
+
+/// Counted inbound and outbound of one local hour (`by_hour`).
+public struct HourRow: Sendable, Hashable {
+    public let hour: Int
+    public var inbound: Int
+    public var outbound: Int
+
+    public init(hour: Int, inbound: Int = 0, outbound: Int = 0) {
+        self.hour = hour
+        self.inbound = inbound
+        self.outbound = outbound
+    }
+}
+
+/// Every number of one business day's count files (SPEC §7), computed from the journal alone.
+public struct DayCounts: Sendable, Hashable {
+    public let date: LocalDate
+    /// The zone the day was cut in (its IANA name).
+    public let timezone: String
+    /// `[start, end)` of the day, UTC ns.
+    public let range: Range<Int64>
+    public var totals = CountRow()
+    /// Keyed by carrier code: every carrier with an event that day or a parcel in stock at its end.
+    public var byCarrier: [String: CountRow] = [:]
+    /// 24 entries, local hours 0-23.
+    public var byHour: [HourRow] = (0..<24).map { HourRow(hour: $0) }
+    /// Keyed by device name (`manual` for manual entries): every device with an event that day.
+    public var byDevice: [String: CountRow] = [:]
+    public var unsyncedEvents = 0
+    public var correctedEvents = 0
+    public var firstSeq: Int64?
+    public var lastSeq: Int64?
+
+    public init(date: LocalDate, timezone: String, range: Range<Int64>) {
+        self.date = date
+        self.timezone = timezone
+        self.range = range
+    }
+
+    /// Carrier codes in the order the files list them (sorted by code, byte order).
+    public var carriers: [String] { byCarrier.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) }
+    /// Device names in the order the files list them.
+    public var devices: [String] { byDevice.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) }
+}
+
+/// The one definition of the count files' numbers.
+public enum DayCounter {
+    static let nanosPerDay: Int64 = 86_400 * 1_000_000_000
+
+    /// Counts business day `date` in `zone`:
+    /// - events belong to the day of their effective time (corrected ?? wall), `[start, end)` of the local day;
+    /// - `inbound`/`outbound`/`unmatched_outbound`/`by_hour` count the day's counted events that are not undone;
+    ///   an undone event adds one to `undone` on its own day, under its own carrier and device (as
+    ///   `InMemoryParcelLedger.totals` does), and nothing else;
+    /// - `duplicates_suppressed`, `rescans`, `repeat_outbound`, `rejected` count those outcomes of the day;
+    /// - `in_stock_end`: parcels received (counted, not undone) before the day's end and not released before it;
+    ///   `stale`: of those, received more than `staleAfterDays` × 24 h before the day's end.
+    public static func count(
+        _ date: LocalDate, in zone: StationTimeZone, staleAfterDays: Int, reader: JournalReader
+    ) throws(JournalError) -> DayCounts {
+        let summary = try reader.summary(of: date, in: zone)
+        let end = summary.range.upperBound
+        let (staleSpan, spanOverflow) = Int64(max(0, staleAfterDays)).multipliedReportingOverflow(by: nanosPerDay)
+        let (staleCut, cutOverflow) = end.subtractingReportingOverflow(staleSpan)
+        let stock = try reader.stock(atNanos: end, staleBeforeNanos: spanOverflow || cutOverflow ? Int64.min : staleCut)
+
+        var counts = DayCounts(date: date, timezone: summary.timezone, range: summary.range)
+        counts.totals = CountRow(summary.totals, stock: stock.totals)
+        for (carrier, row) in summary.byCarrier {
+            counts.byCarrier[carrier.rawValue] = CountRow(row, stock: stock.byCarrier[carrier])
+        }
+        for (carrier, held) in stock.byCarrier where counts.byCarrier[carrier.rawValue] == nil {
+            counts.byCarrier[carrier.rawValue] = CountRow(inStockEnd: held.inStock, stale: held.stale)
+        }
+        for (device, row) in summary.byDevice { counts.byDevice[device] = CountRow(row) }
+        counts.byHour = summary.byHour.map { HourRow(hour: $0.hour, inbound: $0.inbound, outbound: $0.outbound) }
+        counts.unsyncedEvents = summary.unsyncedEvents
+        counts.correctedEvents = summary.correctedEvents
+        counts.firstSeq = summary.firstSeq
+        counts.lastSeq = summary.lastSeq
+        return counts
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import CountReports
+import ScanJournal
+import StationConfig
+import StationTime
+
+/// `station-agent counts [--date D] [--json]`: a business day's numbers (SPEC §7), as the count files give them.
+struct CountsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "counts",
+        abstract: "The numbers of a business day (default today): totals, per carrier, per device, in stock and stale.",
+        discussion: "--json prints the same document as the day's count file.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: ArgumentHelp("The business day, YYYY-MM-DD.", valueName: "date"))
+    var date: String?
+
+    @Flag(help: "The count file's JSON document on stdout.")
+    var json = false
+
+    func validate() throws {
+        if let date, LocalDate(date) == nil { throw ValidationError("--date \(date): not a date of the form YYYY-MM-DD") }
+    }
+
+    func run() async throws {
+        let configuration = try global.loadConfiguration()
+        let settings = CountSettings(
+            configuration: configuration, zone: try ScansCommand.zone(configuration), agentVersion: AgentVersion.current)
+        let now = SystemClock.wallNanos()
+        let day = date.flatMap(LocalDate.init) ?? settings.zone.businessDay(utcNanos: now)
+        let document: CountDocument
+        do {
+            let reader = try JournalReader(dataDirectory: configuration.dataDirectory)
+            document = try settings.document(for: day, reader: reader, nowNanos: now)
+        } catch .noJournal(let path) {
+            writeStandardError("note: no journal at \(path) yet: nothing has been scanned\n")
+            document = CountDocument(
+                header: CountFileHeader(
+                    stationID: settings.stationID, stationName: settings.stationName,
+                    isFinal: settings.isClosed(day, nowNanos: now), generatedAt: settings.zone.rfc3339(utcNanos: now),
+                    agentVersion: settings.agentVersion),
+                counts: DayCounts(date: day, timezone: settings.zone.identifier, range: settings.zone.dayRangeNanos(day)))
+        } catch {
+            throw CLIError.runtime(error.description)
+        }
+        if json {
+            print(document.json, terminator: "")
+        } else {
+            print(Self.table(document))
+        }
+    }
+
+    static func table(_ document: CountDocument) -> String {
+        let counts = document.counts
+        let header = document.header
+        var text = (header.stationName.isEmpty ? header.stationID : "\(header.stationName) (\(header.stationID))")
+            + " · \(counts.date) (\(counts.timezone)) · " + (header.isFinal ? "final" : "day still open, as of \(header.generatedAt)")
+            + "\n\n"
+        func numbers(_ row: CountRow, stock: Bool, rejected: Bool) -> [String] {
+            [String(row.inbound), String(row.outbound)]
+                + (stock ? [String(row.inStockEnd), String(row.stale)] : [])
+                + [String(row.unmatchedOutbound), String(row.repeatOutbound), String(row.duplicatesSuppressed),
+                    String(row.rescans), String(row.undone)]
+                + [rejected ? String(row.rejected) : "-"]
+        }
+        var rows = [["CARRIER", "IN", "OUT", "IN STOCK", "STALE", "UNMATCHED OUT", "REPEAT OUT", "DUPLICATES", "RESCANS", "UNDONE", "REJECTED"]]
+        for carrier in counts.carriers { rows.append([carrier] + numbers(counts.byCarrier[carrier]!, stock: true, rejected: false)) }
+        rows.append(["TOTAL"] + numbers(counts.totals, stock: true, rejected: true))
+        text += TextTable.render(rows) + "\n"
+        if !counts.byDevice.isEmpty {
+            var deviceRows = [["DEVICE", "IN", "OUT", "UNMATCHED OUT", "REPEAT OUT", "DUPLICATES", "RESCANS", "UNDONE", "REJECTED"]]
+            for device in counts.devices { deviceRows.append([device] + numbers(counts.byDevice[device]!, stock: false, rejected: true)) }
+            text += "\n" + TextTable.render(deviceRows) + "\n"
+        }
+        text += "\nIn stock at the end of the day: \(counts.totals.inStockEnd), of which stale (in longer than the stale limit): \(counts.totals.stale)"
+        if counts.unsyncedEvents > 0 {
+            text += "\nClock: \(counts.unsyncedEvents) event(s) recorded with an unsynchronised clock, \(counts.correctedEvents) corrected since"
+        }
+        if let first = counts.firstSeq, let last = counts.lastSeq {
+            text += "\nJournal events #\(first)–#\(last)"
+        } else {
+            text += "\nNo scans on this day."
+        }
+        return text
+    }
+}

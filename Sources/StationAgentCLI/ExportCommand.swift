@@ -1,0 +1,82 @@
+import ArgumentParser
+import CountReports
+import ScanJournal
+import StationConfig
+import StationTime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `station-agent export [--date D | --since D] [--to DIR]`: (re)writes count files into the outbox or DIR.
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "(Re)write the count files of a day, or of every day with scans since a date, into the outbox or DIR.",
+        discussion: """
+            Without --date or --since: today. --since D: every day from D to today that has scans (and the files of \
+            that range already in the target). Files of ended days are final. DIR (a USB stick) gets its own SHA256SUMS.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: ArgumentHelp("One business day, YYYY-MM-DD.", valueName: "date"))
+    var date: String?
+
+    @Option(help: ArgumentHelp("Every day with scans from this business day on, YYYY-MM-DD.", valueName: "date"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Write into this existing directory instead of the outbox.", valueName: "dir"))
+    var to: String?
+
+    func validate() throws {
+        if date != nil && since != nil { throw ValidationError("--date and --since exclude each other") }
+        for (name, value) in [("--date", date), ("--since", since)] {
+            if let value, LocalDate(value) == nil { throw ValidationError("\(name) \(value): not a date of the form YYYY-MM-DD") }
+        }
+    }
+
+    func run() async throws {
+        let configuration = try global.loadConfiguration()
+        var settings = CountSettings(
+            configuration: configuration, zone: try ScansCommand.zone(configuration), agentVersion: AgentVersion.current)
+        guard OutboxDirectory.isSafeStationID(settings.stationID) else {
+            throw CLIError.usage("station_id \"\(settings.stationID)\" cannot name a count file")
+        }
+        if let to {
+            var info = stat()
+            guard stat(to, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+                throw CLIError.runtime("--to \(to): no such directory (is the USB stick mounted?)")
+            }
+            settings.outboxDirectory = to
+        }
+        let outbox = settings.outbox
+        let now = SystemClock.wallNanos()
+        let zone = settings.zone
+        let today = zone.businessDay(utcNanos: now)
+        do {
+            let reader = try JournalReader(dataDirectory: configuration.dataDirectory)
+            var days: [LocalDate]
+            if let since = since.flatMap(LocalDate.init) {
+                var set = Set(try reader.eventDays(in: zone, fromNanos: zone.startOfDayNanos(since)).filter { $0 <= today })
+                for (day, _) in outbox.countFiles(stationID: settings.stationID) where day >= since && day <= today { set.insert(day) }
+                days = set.sorted()
+            } else {
+                days = [date.flatMap(LocalDate.init) ?? today]
+            }
+            if to == nil { try outbox.create() }
+            var documents: [CountDocument] = []
+            for day in days { documents.append(try settings.document(for: day, reader: reader, nowNanos: now)) }
+            try outbox.write(documents)
+            for document in documents {
+                print("\(outbox.path)/\(document.baseName).json, .csv (\(document.header.isFinal ? "final" : "day still open"))")
+            }
+            if documents.isEmpty { print("No days with scans in that range: nothing written.") }
+            print("\(outbox.checksumPath) updated")
+        } catch let error as JournalError {
+            if case .noJournal(let path) = error { throw CLIError.runtime("no journal at \(path) yet: nothing to export") }
+            throw CLIError.runtime(error.description)
+        } catch let error as CountFileError {
+            throw CLIError.runtime(error.description)
+        }
+    }
+}

@@ -1,0 +1,252 @@
+import CountReports
+import Logging
+import ParcelRules
+import ScanJournal
+import StationTime
+import Synchronization
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("SHA-256")
+struct SHA256Tests {
+    @Test func fipsVectors() {
+        #expect(SHA256.hexDigest([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hexDigest(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            SHA256.hexDigest(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(
+            SHA256.hexDigest(
+                Array("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu".utf8))
+                == "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1")
+        #expect(
+            SHA256.hexDigest([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    /// Every padding case (lengths around 55, 56, 63, 64, 119, 128) against the system's `sha256sum`.
+    @Test(.timeLimit(.minutes(1)))
+    func agreesWithSha256sumAtEveryLengthUpTo130() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var lines = ""
+        for length in 0...130 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+            try AtomicFile.write(bytes, to: directory.path + "/f\(length)")
+            lines += SHA256.hexDigest(bytes) + "  f\(length)\n"
+        }
+        try writeText(directory.path + "/SUMS", lines)
+        let check = run(["/bin/sh", "-c", "cd '\(directory.path)' && sha256sum -c --strict --quiet SUMS"])
+        #expect(check.status == 0, "\(check.output)")
+    }
+}
+
+@Suite("Atomic count files")
+struct AtomicFileTests {
+    @Test(.timeLimit(.minutes(1)))
+    func aConcurrentReaderNeverSeesAPartialFile() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/counts.json"
+        let small = Array(String(repeating: "a", count: 3_000).utf8)
+        let large = Array(String(repeating: "b", count: 200_000).utf8)
+        try AtomicFile.write(small, to: path)
+        let stop = Atomic<Bool>(false)
+        let readCount = Atomic<Int>(0)
+        let reader = Task.detached { () -> (reads: Int, bad: Int) in
+            var reads = 0
+            var bad = 0
+            while !stop.load(ordering: .relaxed) {
+                if let bytes = AtomicFile.read(path) {
+                    reads += 1
+                    readCount.add(1, ordering: .relaxed)
+                    if bytes != small && bytes != large { bad += 1 }
+                } else {
+                    bad += 1  // the name must exist at every moment
+                }
+            }
+            return (reads, bad)
+        }
+        for _ in 0..<500 where readCount.load(ordering: .relaxed) == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        let writer = Task.detached {
+            for round in 0..<400 { try AtomicFile.write(round % 2 == 0 ? large : small, to: path) }
+        }
+        try await writer.value
+        stop.store(true, ordering: .relaxed)
+        let (reads, bad) = await reader.value
+        #expect(bad == 0)
+        #expect(reads > 0)
+        #expect(readText(directory.path + "/.counts.json.tmp") == nil)
+    }
+
+    @Test func aCrashBetweenTheTemporaryFileAndTheRenameLeavesTheOldFile() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/counts.csv"
+        try writeText(path, "old\n")
+        // The process "dies" here: the new content is complete and synced in the temporary file, never renamed.
+        let temporary = try AtomicFile.writeTemporary(Array("new\n".utf8), to: path)
+        #expect(readText(path) == "old\n")
+        #expect(readText(temporary.path) == "new\n")
+        #expect(temporary.path == directory.path + "/.counts.csv.tmp")
+        // The next write (after a restart) reuses the leftover name and completes.
+        try writeText(path, "newer\n")
+        #expect(readText(path) == "newer\n")
+        #expect(readText(temporary.path) == nil)
+    }
+
+    @Test func aFullDiskLeavesThePreviousFilesIntact() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let outbox = OutboxDirectory(path: directory.outbox)
+        try outbox.create()
+        let counts = DayCounts(date: LocalDate("2026-11-01")!, timezone: "Asia/Shanghai", range: 0..<1)
+        var document = CountDocument(
+            header: CountFileHeader(stationID: "st", stationName: "", isFinal: false, generatedAt: "t0", agentVersion: "1"),
+            counts: counts)
+        try outbox.write(document)
+        let before = (
+            readText(outbox.path + "/st_2026-11-01.json"), readText(outbox.path + "/st_2026-11-01.csv"),
+            readText(outbox.checksumPath))
+
+        // The disk fills after 100 bytes.
+        let budget = Mutex(100)
+        let full = OutboxDirectory(
+            path: directory.outbox,
+            operations: FileOperations(write: { fd, bytes in
+                let allowed = budget.withLock { budget in
+                    let allowed = min(budget, bytes.count)
+                    budget -= allowed
+                    return allowed
+                }
+                if allowed == 0 {
+                    errno = ENOSPC
+                    return -1
+                }
+                return Glibc.write(fd, bytes.baseAddress, allowed)
+            }))
+        document.header.generatedAt = "t1"
+        document.counts.totals.inbound = 7
+        let error = try #require(throws: CountFileError.self) { try full.write(document) }
+        #expect(error.errno == ENOSPC)
+        #expect(error.description.contains("disk is full"))
+        #expect(readText(outbox.path + "/st_2026-11-01.json") == before.0)
+        #expect(readText(outbox.path + "/st_2026-11-01.csv") == before.1)
+        #expect(readText(outbox.checksumPath) == before.2)
+        #expect(outbox.list() == ["SHA256SUMS", "st_2026-11-01.csv", "st_2026-11-01.json"])
+    }
+
+    @Test func csvCellsCannotBecomeFormulas() {
+        #expect(CountDocument.csvCell("=1+1") == "'=1+1")
+        #expect(CountDocument.csvCell("+86") == "'+86")
+        #expect(CountDocument.csvCell("-5") == "'-5")
+        #expect(CountDocument.csvCell("@SUM(A1)") == "'@SUM(A1)")
+        #expect(CountDocument.csvCell("a,b") == "\"a,b\"")
+        #expect(CountDocument.csvCell("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        #expect(CountDocument.csvCell("=a,b") == "\"'=a,b\"")
+        #expect(CountDocument.csvCell("SF") == "SF")
+    }
+
+    @Test func unsafeStationIDsNeverNameAFile() throws {
+        for bad in ["", "../x", "a/b", ".hidden", "-x", String(repeating: "a", count: 65), "a b", "站"] {
+            #expect(!OutboxDirectory.isSafeStationID(bad), "\(bad)")
+        }
+        #expect(OutboxDirectory.isSafeStationID("yq-yuxian-xiaohu"))
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let document = CountDocument(
+            header: CountFileHeader(stationID: "../escape", stationName: "", isFinal: false, generatedAt: "", agentVersion: ""),
+            counts: DayCounts(date: LocalDate("2026-11-01")!, timezone: "UTC", range: 0..<1))
+        #expect(throws: CountFileError.self) { try OutboxDirectory(path: directory.path).write(document) }
+        #expect(OutboxDirectory(path: directory.path).list() == [])
+    }
+}
+
+@Suite("Stock at a past instant")
+struct StockTests {
+    /// A journal migrated from schema 1 gets the same `stays` as one written at schema 2.
+    @Test(.timeLimit(.minutes(1)))
+    func aVersion1JournalIsBackfilled() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try await ScriptedSessionTests.buildJournal(directory)
+        let path = directory.dataDirectory + "/journal.sqlite3"
+        let dump = "SELECT in_seq, code, carrier, in_ns, out_seq, out_ns FROM stays ORDER BY in_seq;"
+        let written = run(["/usr/bin/sqlite3", path, dump])
+        #expect(written.status == 0)
+        #expect(written.output.split(separator: "\n").count == 8)  // A B C E F H J K received (G undone)
+        // Turn it back into a version-1 journal.
+        let downgrade = run([
+            "/usr/bin/sqlite3", path,
+            "DROP TABLE stays; DROP TRIGGER stays_receipt; DROP TRIGGER stays_release; DROP TRIGGER stays_undo; "
+                + "DROP TRIGGER stays_time; PRAGMA user_version = 1;",
+        ])
+        #expect(downgrade.status == 0)
+        #expect(throws: JournalError.self) { try JournalReader(dataDirectory: directory.dataDirectory) }
+        let journal = try ScanJournal(dataDirectory: directory.dataDirectory)
+        await journal.close()
+        #expect(run(["/usr/bin/sqlite3", path, dump]).output == written.output)
+        #expect(run(["/usr/bin/sqlite3", path, "PRAGMA user_version;"]).output == "2\n")
+    }
+
+    /// The stock at every hour boundary of the session equals a naive replay of the journal's events.
+    @Test(.timeLimit(.minutes(1)))
+    func stockAtAnyInstantMatchesAReplay() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try await ScriptedSessionTests.buildJournal(directory)
+        let reader = try JournalReader(dataDirectory: directory.dataDirectory)
+        let events = try reader.events(after: 0, limit: 1_000)
+        var instant = at("2026-11-01", 0, 0)
+        while instant < at("2026-11-06", 0, 0) {
+            var state: [String: (inStock: Bool, since: Int64)] = [:]
+            for event in events where !event.undone && event.effectiveNanos < instant {
+                switch event.outcome {
+                case .received: state[event.code] = (true, event.effectiveNanos)
+                case .released, .releasedUnmatched: state[event.code] = (false, 0)
+                default: break
+                }
+            }
+            let cut = instant - 86_400_000_000_000
+            let expected = state.values.filter(\.inStock)
+            let stock = try reader.stock(atNanos: instant, staleBeforeNanos: cut)
+            #expect(stock.totals.inStock == expected.count, "at \(shanghai.rfc3339(utcNanos: instant))")
+            #expect(stock.totals.stale == expected.filter { $0.since < cut }.count, "at \(shanghai.rfc3339(utcNanos: instant))")
+            instant += 3_600_000_000_000
+        }
+    }
+}
+
+@Suite("The refresher as a service")
+struct RefresherServiceTests {
+    @Test(.timeLimit(.minutes(1)))
+    func runWritesTodaysFilesAndStopsOnCancellation() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let now = at("2026-11-04", 14, 0)
+        let journal = try ScanJournal(dataDirectory: directory.dataDirectory)
+        _ = try await journal.submit(
+            JournalScan(raw: "SF1000000000001", device: "desk", role: .inbound, at: TestClock(wallNanos: now - 60_000_000_000).now()))
+        await journal.close()
+        let settings = CountSettings(
+            stationID: "st", stationName: "", zone: shanghai, staleAfterDays: 3, dataDirectory: directory.dataDirectory,
+            outboxDirectory: directory.outbox, refreshSeconds: 1, agentVersion: "t")
+        let refresher = CountRefresher(settings: settings, clock: TestClock(wallNanos: now), logger: Logger(label: "test"))
+        let task = Task { try await refresher.run() }
+        var found = false
+        for _ in 0..<500 {
+            if readText(directory.outbox + "/st_2026-11-04.csv")?.contains("TOTAL,1,0,1") == true {
+                found = true
+                break
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        task.cancel()
+        _ = await task.result
+        #expect(found)
+        refresher.stop()
+        #expect(readText(directory.outbox + "/st_2026-11-04.json").flatMap(CountDocument.finalFlag(inJSON:)) == false)
+    }
+}
