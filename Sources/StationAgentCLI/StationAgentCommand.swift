@@ -15,7 +15,7 @@ struct StationAgentCommand: AsyncParsableCommand {
         version: AgentVersion.current,
         subcommands: [
             RunCommand.self, DevicesCommand.self, DoctorCommand.self, ScanCommand.self, ScansCommand.self,
-            CardsCommand.self, UdevRulesCommand.self,
+            CardsCommand.self, UdevRulesCommand.self, CountsCommand.self, ExportCommand.self, VerifyCommand.self,
         ])
 
     /// Runs the command, mapping outcomes to SPEC §2's exit statuses: 0 success, 1 runtime
@@ -25,7 +25,7 @@ struct StationAgentCommand: AsyncParsableCommand {
         let level = environment["STATION_AGENT_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         LoggingSystem.bootstrap { label in StationLogHandler(label: label, level: level, environment: environment) }
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -46,6 +46,27 @@ struct StationAgentCommand: AsyncParsableCommand {
             Glibc.exit(code == .validationFailure ? 2 : code.rawValue)
         }
     }
+}
+
+/// SPEC §2's `--config` is global: accept it before the command name too
+/// (`station-agent --config F counts`) by moving it behind the command name, where each
+/// command's `GlobalOptions` reads it.
+func hoistingGlobalOptions(_ arguments: [String]) -> [String] {
+    var leading: [String] = []
+    var rest = arguments[...]
+    while let first = rest.first, first.hasPrefix("--config") {
+        if first == "--config", rest.count >= 2 {
+            leading += rest.prefix(2)
+            rest = rest.dropFirst(2)
+        } else if first.hasPrefix("--config=") {
+            leading.append(first)
+            rest = rest.dropFirst()
+        } else {
+            break
+        }
+    }
+    guard !leading.isEmpty, let command = rest.first else { return arguments }
+    return [command] + leading + rest.dropFirst()
 }
 
 /// An error that ends a command with a given exit status and a message saying what to do.

@@ -126,6 +126,28 @@ struct AgentRunTests {
             let seqs = events.compactMap { $0["seq"] as? Int }
             #expect(seqs == Array(seqs.sorted()) && Set(seqs).count == seqs.count)
             #expect(!summary.contains { $0.contains("ZT000") }, "nothing from the scanner after it left")
+
+            // Today's count files were refreshed at stop, and agree with the journal.
+            let outbox = dataDirectory + "/outbox"
+            let files = try FileManager.default.contentsOfDirectory(atPath: outbox).sorted()
+            let jsonName = try #require(files.first { $0.hasPrefix("e2e-station_") && $0.hasSuffix(".json") }, "\(files)")
+            #expect(files.contains(String(jsonName.dropLast(5)) + ".csv") && files.contains("SHA256SUMS"))
+            let counts = try #require(try AgentProcess.json(String(contentsOfFile: outbox + "/" + jsonName, encoding: .utf8)) as? [String: Any])
+            #expect(counts["final"] as? Bool == false, "today is still open")
+            #expect(counts["station_name"] as? String == "测试点")
+            let totals = try #require(counts["totals"] as? [String: Int])
+            #expect(totals["inbound"] == 3)
+            #expect(totals["outbound"] == 2)
+            #expect(totals["unmatched_outbound"] == 1)
+            #expect(totals["repeat_outbound"] == 1)
+            #expect(totals["duplicates_suppressed"] == 1)
+            #expect(totals["in_stock_end"] == 2, "YT and JT are still in stock")
+            #expect(totals["rejected"] == 0)
+            let byDevice = try #require(counts["by_device"] as? [String: [String: Int]])
+            #expect(byDevice["desk-scanner"]?["inbound"] == 3)
+            #expect(byDevice["release-device"]?["outbound"] == 2)
+            let verify = try AgentProcess.agent(["verify", "--config", configFile.path], environment: ["STATION_AGENT_DATA_DIR": dataDirectory])
+            #expect(verify.status == 0, "verify: \(verify.standardOutput)\(verify.standardError)")
         }
     }
 }
