@@ -1,0 +1,124 @@
+import ArgumentParser
+import ParcelRules
+import ScanJournal
+import StationTime
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `station-bench burst`: N scanners each scanning R codes a second for S seconds, through the
+/// agent's scan path (rules, group-committing journal, commit before acceptance), as the device
+/// manager drives it: each scanner's codes are handed over one after the other, scanners in
+/// parallel. Reports accepted, lost (must be 0), commits/s and scan-to-durable latency.
+///
+/// The latency runs from the moment a code is "read" (the monotonic time the USB transfer would
+/// carry) to the commit that accepts it. Run it once with the journal on the real disk and once on
+/// tmpfs (`--data-dir /dev/shm/...`): the second leaves out the fsync, i.e. the agent's own share.
+struct BurstBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "burst", abstract: "Scanners scanning at a steady rate through the rules and the journal; latency and loss.")
+
+    @Option(help: "Scanners.") var scanners = 8
+    @Option(help: "Codes per second per scanner.") var rate = 20
+    @Option(help: "Seconds.") var seconds = 60
+    @Option(help: "Data directory (default: a new directory under /tmp; use /dev/shm/... to leave out the fsync).")
+    var dataDir: String?
+    @Flag(help: "One JSON document instead of the table.") var json = false
+
+    func run() async throws {
+        let directory = dataDir ?? "/tmp/station-bench-burst-\(getpid())"
+        defer { if dataDir == nil { _ = system("rm -rf '\(directory)'") } }
+        let journal = try ScanJournal(dataDirectory: directory)
+        let clock = SystemClock()
+        let tally = Tally()
+        let start = SystemClock.monotonicNanos()
+        let interval = UInt64(1_000_000_000 / rate)
+        let total = UInt64(seconds) * 1_000_000_000
+        let commitsBefore = journal.statistics.commits
+        await withTaskGroup(of: Void.self) { group in
+            for scanner in 0..<scanners {
+                // The reader: codes appear at the scanner's pace whether or not the journal keeps up.
+                let (codes, feed) = AsyncStream<(String, UInt64)>.makeStream()
+                group.addTask {
+                    var n = 0
+                    while true {
+                        let due = start + UInt64(n) * interval + UInt64(scanner) * interval / UInt64(scanners)
+                        if due >= start + total { break }
+                        let now = SystemClock.monotonicNanos()
+                        if due > now { try? await Task.sleep(for: .nanoseconds(Int64(due - now))) }
+                        let digits = String(scanner * 10_000_000 + n)
+                        feed.yield(("SF" + String(repeating: "0", count: 13 - digits.count) + digits, SystemClock.monotonicNanos()))
+                        tally.produced.add(1, ordering: .relaxed)
+                        n += 1
+                    }
+                    feed.finish()
+                }
+                // The device task: one scan after the other into the journal.
+                group.addTask {
+                    for await (code, readAt) in codes {
+                        let now = clock.now()
+                        let reading = ClockReading(
+                            wallNanos: now.wallNanos - Int64(now.monotonicNanos - readAt), monotonicNanos: readAt,
+                            bootID: now.bootID, isSynchronized: now.isSynchronized)
+                        let scan = JournalScan(raw: code, device: "scanner-\(scanner)", role: .inbound, usb: nil, at: reading)
+                        if (try? await journal.submit(scan)) != nil {
+                            let latency = Double(SystemClock.monotonicNanos() - readAt) / 1e6
+                            tally.latencies.withLock { $0.append(latency) }
+                        }
+                    }
+                }
+            }
+        }
+        let elapsed = Double(SystemClock.monotonicNanos() - start) / 1e9
+        let commits = journal.statistics.commits - commitsBefore
+        await journal.close()
+        let accepted = tally.latencies.withLock { $0.sorted() }
+        let count = tally.produced.load(ordering: .relaxed)
+        func percentile(_ p: Double) -> Double {
+            accepted.isEmpty ? 0 : accepted[min(accepted.count - 1, Int(Double(accepted.count) * p))]
+        }
+        let result = BurstResult(
+            scanners: scanners, rate: rate, seconds: seconds, dataDirectory: directory, produced: count,
+            accepted: accepted.count, lost: count - accepted.count, commitsPerSecond: Double(commits) / elapsed,
+            scansPerCommit: commits == 0 ? 0 : Double(accepted.count) / Double(commits),
+            p50: percentile(0.5), p99: percentile(0.99), max: accepted.last ?? 0)
+        print(json ? result.json : result.table)
+        if result.lost > 0 { throw ExitCode(1) }
+    }
+}
+
+/// What the scanners produced and the journal accepted, shared by their tasks.
+final class Tally: Sendable {
+    let latencies = Mutex<[Double]>([])
+    let produced = Atomic<Int>(0)
+}
+
+struct BurstResult {
+    let scanners, rate, seconds: Int
+    let dataDirectory: String
+    let produced, accepted, lost: Int
+    let commitsPerSecond, scansPerCommit, p50, p99, max: Double
+
+    var table: String {
+        """
+        burst: \(scanners) scanners x \(rate) codes/s x \(seconds) s, journal in \(dataDirectory)
+          produced \(produced)   accepted \(accepted)   lost \(lost)
+          commits/s \(twoDecimals(commitsPerSecond))   scans per commit \(twoDecimals(scansPerCommit))
+          scan-to-durable latency: p50 \(twoDecimals(p50)) ms   p99 \(twoDecimals(p99)) ms   max \(twoDecimals(max)) ms
+        """
+    }
+
+    var json: String {
+        "{\"scanners\":\(scanners),\"rate\":\(rate),\"seconds\":\(seconds),\"produced\":\(produced),\"accepted\":\(accepted),\"lost\":\(lost),"
+            + "\"commits_per_second\":\(twoDecimals(commitsPerSecond)),\"scans_per_commit\":\(twoDecimals(scansPerCommit)),"
+            + "\"latency_ms\":{\"p50\":\(twoDecimals(p50)),\"p99\":\(twoDecimals(p99)),\"max\":\(twoDecimals(max))}}"
+    }
+}
+
+/// Two decimals, for the tables.
+func twoDecimals(_ value: Double) -> String {
+    let hundredths = Int((value * 100).rounded())
+    let fraction = abs(hundredths % 100)
+    return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+}
