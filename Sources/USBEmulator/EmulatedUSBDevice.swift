@@ -366,26 +366,43 @@ public final class EmulatedUSBDevice: Sendable {
         return released ? (0, 0) : (-1, EINVAL)
     }
 
+    /// Drivers that bind a device's interfaces together, as cdc_acm takes the data interface with
+    /// the control interface: unbinding one frees both, and binding needs all of them free.
+    static let multiInterfaceDrivers: Set<String> = ["cdc_acm"]
+
+    /// The interfaces a driver bound to `interface` holds together with it.
+    private func boundTogether(_ interface: UInt8, _ state: State) -> [UInt8] {
+        guard let driver = state.originalDrivers[interface], Self.multiInterfaceDrivers.contains(driver) else { return [interface] }
+        return state.originalDrivers.filter { $0.value == driver }.keys.sorted()
+    }
+
     private func detachDriver(_ interface: UInt8) -> (Int, Int32) {
-        let detached = state.withLock { state -> Bool in
-            guard let driver = state.drivers[interface], driver != "usbfs" else { return false }
-            state.drivers[interface] = nil
+        let freed = state.withLock { state -> [UInt8] in
+            guard let driver = state.drivers[interface], driver != "usbfs" else { return [] }
+            let group = boundTogether(interface, state).filter { state.drivers[$0] == driver }
+            for member in group { state.drivers[member] = nil }
             state.events.append("detach \(interface)")
-            return true
+            return group
         }
-        if detached { updateDriverLink(interface: interface, driver: nil) }
-        return detached ? (0, 0) : (-1, ENODATA)
+        for member in freed { updateDriverLink(interface: member, driver: nil) }
+        return freed.isEmpty ? (-1, ENODATA) : (0, 0)
     }
 
     private func attachDriver(_ interface: UInt8) -> (Int, Int32) {
-        let driver = state.withLock { state -> String? in
+        let bound = state.withLock { state -> (String, [UInt8])? in
             guard state.drivers[interface] == nil, let original = state.originalDrivers[interface] else { return nil }
-            state.drivers[interface] = original
+            let group = boundTogether(interface, state)
+            // The driver's probe fails (EBUSY) while a program still holds one of its interfaces.
+            guard group.allSatisfy({ state.drivers[$0] == nil }) else {
+                state.events.append("attach \(interface) failed: busy")
+                return nil
+            }
+            for member in group { state.drivers[member] = original }
             state.events.append("attach \(interface)")
-            return original
+            return (original, group)
         }
-        guard let driver else { return (-1, EBUSY) }
-        updateDriverLink(interface: interface, driver: driver)
+        guard let (driver, group) = bound else { return (-1, EBUSY) }
+        for member in group { updateDriverLink(interface: member, driver: driver) }
         return (0, 0)
     }
 

@@ -35,6 +35,7 @@ final class EventThread: Sendable {
     }
 
     private func loop() {
+        _ = station_set_thread_name("libusb-events")
         while !stopping.load(ordering: .acquiring) {
             // Blocks until an fd is ready, a timeout of libusb's expires, or interrupt is called.
             let result = libusb_handle_events_completed(context, nil)

@@ -212,9 +212,22 @@ public final class USBDeviceHandle: Sendable {
             }
             if empty { continuation.resume() }
         }
-        for interface in state.withLock({ Array($0.claimed.keys) }) { releaseInterface(interface) }
+        releaseAll(state.withLock { state in
+            defer { state.claimed = [:] }
+            return state.claimed
+        })
         libusb_close(raw)
-        state.withLock { $0.claimed = [:] }
+    }
+
+    /// Releases every interface first and only then re-attaches kernel drivers, in interface
+    /// order. A driver that binds several interfaces (cdc_acm takes the data interface with the
+    /// control one) fails with EBUSY if it is re-attached while a sibling is still claimed.
+    private func releaseAll(_ claimed: [UInt8: Bool]) {
+        let interfaces = claimed.keys.sorted()
+        for interface in interfaces { _ = libusb_release_interface(raw, Int32(interface)) }
+        for interface in interfaces where claimed[interface] == true {
+            _ = libusb_attach_kernel_driver(raw, Int32(interface))
+        }
     }
 
     deinit {
@@ -222,10 +235,7 @@ public final class USBDeviceHandle: Sendable {
         // without close() still gives its interfaces back.
         let (closed, claimed) = state.withLock { ($0.closed, $0.claimed) }
         if !closed {
-            for (interface, detached) in claimed {
-                _ = libusb_release_interface(raw, Int32(interface))
-                if detached { _ = libusb_attach_kernel_driver(raw, Int32(interface)) }
-            }
+            releaseAll(claimed)
             libusb_close(raw)
         }
     }

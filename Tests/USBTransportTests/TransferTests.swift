@@ -89,7 +89,8 @@ struct TransferTests {
             let handle = try context.open(try Self.find(context, port: "1-3").id)
             try handle.claimInterface(0)
             try handle.claimInterface(1)
-            #expect(device.events == ["detach 0", "claim 0", "detach 1", "claim 1"])
+            // cdc_acm holds both interfaces: detaching it from the control interface frees the data one.
+            #expect(device.events == ["detach 0", "claim 0", "claim 1"])
             // SET_CONTROL_LINE_STATE: DTR and RTS on.
             _ = try await handle.control(requestType: 0x21, request: 0x22, value: 0x03, index: 0)
             #expect(device.controlRequests.last == .init(requestType: 0x21, request: 0x22, value: 3, index: 0, data: []))
@@ -114,7 +115,10 @@ struct TransferTests {
             let product = try await handle.control(requestType: 0x80, request: 6, value: 0x0302, index: 0x0409, length: 255)
             #expect(product.count == 2 + 2 * "NLS-HR22 CDC".count)
             await handle.close()
-            #expect(device.events.suffix(4) == ["release 0", "attach 0", "release 1", "attach 1"] || device.events.suffix(4) == ["release 1", "attach 1", "release 0", "attach 0"])
+            // Every interface is released before the driver comes back: re-attached while the data
+            // interface was still claimed, cdc_acm's probe would fail (EBUSY) and leave no tty.
+            #expect(device.events.suffix(3) == ["release 0", "release 1", "attach 0"], "\(device.events)")
+            #expect(device.kernelDriver(interface: 0) == "cdc_acm" && device.kernelDriver(interface: 1) == "cdc_acm")
         }
     }
 
