@@ -8,7 +8,7 @@ DATA_DIR ?= $(CURDIR)/data
 # Swift Testing runs tests in parallel; device tests take turns on the one umockdev test bed.
 TEST_FLAGS ?=
 
-.PHONY: all deps build release run test test-debug test-release clean
+.PHONY: all deps build release run test test-debug test-release e2e bench clean
 
 all: build
 
@@ -44,6 +44,20 @@ test-debug: deps
 test-release: deps
 	$(SWIFT) build -c release --build-tests
 	STATION_AGENT_REQUIRE_DEVICE_TESTS=1 umockdev-wrapper $(SWIFT) test -c release --skip-build $(TEST_FLAGS)
+
+## e2e: the real-kernel end-to-end test: a QEMU guest with Debian's kernel, udevd, dummy_hcd
+## gadget scanners and the release-built agent as the station-agent user (see e2e/README.md).
+e2e: deps
+	bash e2e/run
+
+## bench: the benchmark program's measurements on this machine (see README, "Benchmarks").
+bench: deps
+	$(SWIFT) build -c release --product station-bench
+	$(SWIFT) build -c release --product station-agent
+	$$($(SWIFT) build -c release --show-bin-path)/station-bench journal --scans 10000
+	$$($(SWIFT) build -c release --show-bin-path)/station-bench burst --scanners 8 --rate 20 --seconds 60
+	mkdir -p /dev/shm/station-bench && $$($(SWIFT) build -c release --show-bin-path)/station-bench burst --scanners 8 --rate 20 --seconds 60 --data-dir /dev/shm/station-bench; rm -rf /dev/shm/station-bench
+	$$($(SWIFT) build -c release --show-bin-path)/station-bench agent --idle-seconds 60
 
 clean:
 	rm -rf .build
