@@ -11,12 +11,12 @@ public import StationTime
 /// over in the order they were read (each device's task awaits one before the next), and scans of
 /// different devices meet in the journal's group commits.
 public struct ScanPipeline: Sendable {
-    public let journal: ScanJournal
+    public let gate: JournalGate
     public let clock: any StationClock
     let logger: Logger
 
-    public init(journal: ScanJournal, clock: any StationClock = SystemClock(), logger: Logger) {
-        self.journal = journal
+    public init(gate: JournalGate, clock: any StationClock = SystemClock(), logger: Logger) {
+        self.gate = gate
         self.clock = clock
         self.logger = logger
     }
@@ -39,7 +39,7 @@ public struct ScanPipeline: Sendable {
             at: reading)
         let accepted: AcceptedScan
         do {
-            accepted = try await journal.submit(input)
+            accepted = try await gate.journal().submit(input)
         } catch {
             logger.error(
                 "scan NOT accepted, the operator must scan it again later: \(error)",

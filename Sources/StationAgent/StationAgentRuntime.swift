@@ -1,5 +1,5 @@
 public import Logging
-public import ScanJournal
+import ScanJournal
 public import ServiceLifecycle
 public import StationConfig
 import ParcelRules
@@ -16,43 +16,78 @@ import UnixSignals
 public enum StationAgentRuntime {
     /// Things the agent does at the end of a clean stop, after the journal has committed
     /// (the count files' final refresh plugs in here).
-    public typealias StopHook = @Sendable (ScanJournal, StationConfiguration) async -> Void
+    public typealias StopHook = @Sendable (StationConfiguration) async -> Void
 
     public static func run(
         configuration initial: StationConfiguration, configurationPath: String?, logger: Logger,
         environment: [String: String] = ProcessEnvironment.current,
-        extraServices: @Sendable (ScanJournal, StationConfiguration) -> [any Service] = { _, _ in [] },
-        onStop: StopHook = { _, _ in }
+        extraServices: @Sendable (StationConfiguration) -> [any Service] = { _ in [] },
+        onStop: StopHook = { _ in }
     ) async throws {
         let notifier = SystemdNotifier(environment: environment)
         let rules = ScanRules(configuration: initial.ruleConfiguration)
-        let journal: ScanJournal
-        do {
-            journal = try ScanJournal(dataDirectory: initial.dataDirectory, rules: rules, logger: logger)
-        } catch {
-            throw AgentError(message: "cannot open the journal: \(error)")
+        let gate = JournalGate()
+        let journalService = JournalService(gate: gate, notifier: notifier, logger: logger) { () throws(AgentError) in
+            do {
+                return try ScanJournal(dataDirectory: initial.dataDirectory, rules: rules, logger: logger)
+            } catch {
+                throw AgentError(message: "cannot open the journal, no scan can be accepted: \(error)")
+            }
         }
-        let pipeline = ScanPipeline(journal: journal, logger: logger)
+        let pipeline = ScanPipeline(gate: gate, logger: logger)
         let devices = DeviceService(configuration: initial, pipeline: pipeline, logger: logger)
         let reload = ReloadService(path: configurationPath, current: initial, devices: devices, logger: logger)
-        let watchdog = WatchdogService(notifier: notifier, devices: devices, journal: journal, logger: logger)
-        let services: [any Service] = [devices, reload, watchdog] + extraServices(journal, initial)
+        let watchdog = WatchdogService(notifier: notifier, devices: devices, gate: gate, logger: logger)
+        // Shut down in reverse order: the watchdog, reload and devices (readers stop, their last
+        // scans commit) go before the journal.
+        let services: [any Service] = [journalService, devices, reload, watchdog] + extraServices(initial)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        notifier.ready(status: "started; waiting for scanners")
+        // Up at once: scanners are read while the journal is opened and checked (see JournalGate).
+        notifier.ready(status: "started; opening the journal")
         do {
             try await group.run()
         } catch {
             notifier.stopping(status: "stopping after an error: \(error)")
-            await journal.close()
+            await gate.current?.close()
+            if let error = error as? AgentError { throw error }
             throw error
         }
         notifier.stopping(status: "stopping: committing the journal")
-        await journal.close()
-        await onStop(journal, reload.configuration)
+        await gate.current?.close()
+        await onStop(reload.configuration)
+    }
+}
+
+/// Opens the journal at start (on its own thread) and holds it until shutdown. A journal that
+/// cannot be opened stops the agent with the reason (exit status 1).
+final class JournalService: Service, Sendable {
+    let gate: JournalGate
+    let notifier: SystemdNotifier
+    let logger: Logger
+    let opener: @Sendable () throws(AgentError) -> ScanJournal
+
+    init(gate: JournalGate, notifier: SystemdNotifier, logger: Logger, opener: @escaping @Sendable () throws(AgentError) -> ScanJournal) {
+        self.gate = gate
+        self.notifier = notifier
+        self.logger = logger
+        self.opener = opener
+    }
+
+    func run() async throws {
+        let started = ContinuousClock.now
+        switch await gate.open(opener) {
+        case .success:
+            let elapsed = ContinuousClock.now - started
+            if elapsed > .seconds(2) { logger.info("journal checked and open after \(elapsed)") }
+            try? await gracefulShutdown()
+        case .failure(let error):
+            logger.critical("\(error.message)")
+            throw error
+        }
     }
 }
 
@@ -149,14 +184,14 @@ final class ReloadService: Service, Sendable {
 final class WatchdogService: Service, Sendable {
     let notifier: SystemdNotifier
     let devices: DeviceService
-    let journal: ScanJournal
+    let gate: JournalGate
     let clock: any StationClock = SystemClock()
     let logger: Logger
 
-    init(notifier: SystemdNotifier, devices: DeviceService, journal: ScanJournal, logger: Logger) {
+    init(notifier: SystemdNotifier, devices: DeviceService, gate: JournalGate, logger: Logger) {
         self.notifier = notifier
         self.devices = devices
-        self.journal = journal
+        self.gate = gate
         self.logger = logger
     }
 
@@ -167,6 +202,16 @@ final class WatchdogService: Service, Sendable {
         while !Task.isCancelledOrShuttingDown {
             // The device manager is an actor: an answer here means its loop is alive.
             let scanners = await devices.current?.connectedScanners ?? []
+            guard let journal = gate.current else {
+                let status = "\(scanners.count) scanner(s) connected; opening the journal (checking its integrity), scans wait"
+                if status != lastStatus {
+                    notifier.status(status)
+                    lastStatus = status
+                }
+                notifier.watchdog()
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+                continue
+            }
             let statistics = journal.statistics
             let reading = clock.now()
             if reading.isSynchronized != wasSynchronized {

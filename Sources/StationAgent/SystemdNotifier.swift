@@ -31,7 +31,9 @@ public struct SystemdNotifier: Sendable {
     public func stopping(status: String) { send("STOPPING=1\nSTATUS=\(status)") }
     public func reloading(status: String) { send("RELOADING=1\nSTATUS=\(status)") }
 
-    /// Sends one datagram; failures are ignored, as sd_notify's are (systemd may be gone at shutdown).
+    /// Sends one datagram without ever waiting: if the receiver's queue is full the message is
+    /// dropped (a STATUS is superseded by the next; a missed WATCHDOG=1 means systemd is not
+    /// reading anyway). Failures are ignored, as sd_notify's are.
     public func send(_ message: String) {
         guard let socketPath else { return }
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -51,7 +53,7 @@ public struct SystemdNotifier: Sendable {
         let payload = Array(message.utf8)
         _ = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                sendto(fd, payload, payload.count, Int32(MSG_NOSIGNAL), socketAddress, length)
+                sendto(fd, payload, payload.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), socketAddress, length)
             }
         }
     }

@@ -17,6 +17,7 @@ struct AgentBenchmark: AsyncParsableCommand {
     @Option(help: "The station-agent binary (default: beside station-bench).") var agent: String?
     @Option(help: "Data directory with the journal to start on (default: a new, empty one).") var dataDir: String?
     @Option(help: "Seconds of idle to measure.") var idleSeconds = 60
+    @Option(help: "Where the agent's log goes (default: nowhere).") var log = "/dev/null"
 
     func run() async throws {
         let binary = agent ?? directoryOfExecutable() + "/station-agent"
@@ -49,7 +50,7 @@ struct AgentBenchmark: AsyncParsableCommand {
         var cEnvironment = environment.map { strdup($0) } + [nil]
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard posix_spawn(&pid, binary, &actions, nil, &cArguments, &cEnvironment) == 0 else {
             throw ValidationError("cannot start \(binary)")
         }
