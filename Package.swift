@@ -123,7 +123,13 @@ let package = Package(
         .testTarget(name: "ParcelRulesTests", dependencies: ["ParcelRules"], swiftSettings: strictSettings),
         .testTarget(name: "StationTimeTests", dependencies: ["StationTime"], swiftSettings: strictSettings),
         .testTarget(name: "CommandCardsTests", dependencies: ["CommandCards", "ParcelRules"], swiftSettings: strictSettings),
-        .testTarget(name: "StationAgentTests", dependencies: ["StationAgent", "StationConfig", "ScannerProtocols", "ParcelRules", "USBTransport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "StationAgentTests",
+            dependencies: [
+                "StationAgent", "StationConfig", "ScannerProtocols", "ParcelRules", "USBTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
         .testTarget(name: "StationConfigTests", dependencies: ["StationConfig"], swiftSettings: strictSettings),
         .testTarget(
             name: "ScanJournalTests", dependencies: ["ScanJournal", "ParcelRules", "StationTime"],

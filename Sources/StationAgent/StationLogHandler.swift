@@ -26,14 +26,14 @@ public struct StationLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
-        let details = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        let line: String
-        if journald {
-            line = "<\(Self.syslogPriority(event.level))>\(event.message)\(details)\n"
-        } else {
-            line = "\(Self.timestamp()) \(event.level.rawValue.uppercased()) \(event.message)\(details)\n"
-        }
-        Self.write(line)
+        Self.write(Self.format(level: event.level, message: "\(event.message)", metadata: merged, journald: journald))
+    }
+
+    /// One log line: `<6>message key=value` for journald, or `timestamp LEVEL message key=value`.
+    public static func format(level: Logger.Level, message: String, metadata: Logger.Metadata, journald: Bool) -> String {
+        let details = metadata.isEmpty ? "" : " " + metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        if journald { return "<\(syslogPriority(level))>\(message)\(details)\n" }
+        return "\(timestamp()) \(level.rawValue.uppercased()) \(message)\(details)\n"
     }
 
     /// syslog(3) priorities as journald reads them from the line prefix.

@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+
+/// Manual entry as an operator uses it when a label is damaged: `scan` and `scans`.
+@Suite("scan and scans commands")
+struct ScanCommandTests {
+    @Test("scan goes through the rules and the journal; scans lists it as JSON and safe CSV", .timeLimit(.minutes(1)))
+    func manualEntry() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scan-cli-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let environment = ["STATION_AGENT_DATA_DIR": directory.path, "STATION_AGENT_CONFIG": ""]
+
+        let received = try AgentProcess.agent(["scan", "sf1122334455667", "--in"], environment: environment)
+        #expect(received.status == 0, "\(received.standardError)")
+        #expect(received.standardOutput.hasPrefix("received SF1122334455667"), "\(received.standardOutput)")
+        let released = try AgentProcess.agent(["scan", "SF1122334455667", "--out"], environment: environment)
+        #expect(released.standardOutput.contains("released SF1122334455667") && released.standardOutput.contains("verdict=ok"))
+        let rejected = try AgentProcess.agent(["scan", "=HYPERLINK(1)", "--in"], environment: environment)
+        #expect(rejected.status == 0)
+        #expect(rejected.standardOutput.hasPrefix("rejected"), "\(rejected.standardOutput)")
+        let unknownDevice = try AgentProcess.agent(["scan", "SF1122334455667", "--in", "--device", "nope"], environment: environment)
+        #expect(unknownDevice.status == 2, "a device that is not configured is bad usage")
+
+        let json = try AgentProcess.agent(["scans", "--json"], environment: environment)
+        let events = try #require(try AgentProcess.json(json.standardOutput) as? [[String: Any]])
+        #expect(events.map { $0["outcome"] as? String } == ["received", "released", "rejected"])
+        #expect(events.allSatisfy { $0["source"] as? String == "manual" && $0["device"] as? String == "manual" })
+        #expect(events[0]["raw"] as? String == "sf1122334455667", "raw as typed; code normalised")
+        #expect(events[0]["code"] as? String == "SF1122334455667")
+        #expect((events[0]["time"] as? String)?.count ?? 0 >= 20, "RFC 3339 with the station's offset")
+
+        let csv = try AgentProcess.agent(["scans", "--csv"], environment: environment)
+        let lines = csv.standardOutput.split(separator: "\n")
+        #expect(lines.count == 4, "a header and three events:\n\(csv.standardOutput)")
+        for line in lines {
+            for cell in line.split(separator: ",", omittingEmptySubsequences: false) {
+                let text = cell.hasPrefix("\"") ? cell.dropFirst() : cell[...]
+                #expect(!(text.first.map { "=+-@".contains($0) } ?? false), "a spreadsheet would run \(cell)")
+            }
+        }
+    }
+}
