@@ -56,6 +56,14 @@ public final class JournalGate: Sendable {
         }
     }
 
+    /// Whether opening has finished, either way.
+    public var isSettled: Bool {
+        state.withLock { state in
+            if case .opening = state { return false }
+            return true
+        }
+    }
+
     /// Opens the journal on a dedicated thread (the open blocks on disk reads) and lets the
     /// waiting scans through, or refuses them.
     public func open(_ opener: @escaping @Sendable () throws(AgentError) -> ScanJournal) async -> Result<ScanJournal, AgentError> {

@@ -40,7 +40,8 @@ public enum StationAgentRuntime {
         let watchdog = WatchdogService(notifier: notifier, devices: devices, gate: gate, logger: logger)
         // Shut down in reverse order: the watchdog, reload and devices (readers stop, their last
         // scans commit) go before the journal.
-        let services: [any Service] = [journalService, devices, reload, watchdog] + extraServices(initial)
+        let readers = extraServices(initial).map { AfterJournalOpen(gate: gate, service: $0) as any Service }
+        let services: [any Service] = [journalService, devices, reload, watchdog] + readers
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
@@ -59,6 +60,23 @@ public enum StationAgentRuntime {
         notifier.stopping(status: "stopping: committing the journal")
         await gate.current?.close()
         await onStop(reload.configuration)
+    }
+}
+
+/// Starts a service that reads the journal (the count-file refresher) only once the journal is open
+/// and migrated: a brand-new journal has no schema until then.
+struct AfterJournalOpen: Service {
+    let gate: JournalGate
+    let service: any Service
+
+    func run() async throws {
+        while !gate.isSettled {
+            if Task.isCancelled || Task.isShuttingDownGracefully { return }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        // A journal that failed to open stops the whole agent; nothing to read then.
+        guard gate.current != nil else { return }
+        try await service.run()
     }
 }
 

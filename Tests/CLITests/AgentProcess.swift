@@ -60,8 +60,15 @@ struct AgentProcess {
             standardError: String(decoding: errData, as: UTF8.self))
     }
 
-    static func agent(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 30) throws -> Result {
-        try run(agentPath, arguments, environment: environment, timeout: timeout)
+    /// Runs the agent. It joins the umockdev test bed only when `inTestbed` is set (the caller holds
+    /// it through `TestbedLock`): a child of another test that inherited `$UMOCKDEV_DIR` would see
+    /// that test's devices and register its own uevent listener there.
+    static func agent(
+        _ arguments: [String], environment: [String: String] = [:], inTestbed: Bool = false, timeout: Double = 30
+    ) throws -> Result {
+        try run(
+            agentPath, arguments, environment: environment, removing: inTestbed ? [] : ["LD_PRELOAD", "UMOCKDEV_DIR"],
+            timeout: timeout)
     }
 
     /// Runs the agent under `umockdev-run` with fixture devices (a fresh emulated /sys and /dev).

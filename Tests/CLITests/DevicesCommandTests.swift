@@ -89,7 +89,7 @@ struct DevicesCommandTests {
             try testbed.plug(free)
             scanner.holdElsewhere(interface: 1)
             // The child inherits the preload and $UMOCKDEV_DIR: it sees this test bed.
-            let result = try AgentProcess.agent(["devices", "--json"], environment: Self.environment)
+            let result = try AgentProcess.agent(["devices", "--json"], environment: Self.environment, inTestbed: true)
             #expect(result.status == 0, "stderr: \(result.standardError)")
             let array = try #require(try AgentProcess.json(result.standardOutput) as? [[String: Any]])
             let byPort = Dictionary(uniqueKeysWithValues: array.map { ($0["port"] as? String ?? "?", $0) })
