@@ -78,11 +78,15 @@ struct BurstBenchmark: AsyncParsableCommand {
         func percentile(_ p: Double) -> Double {
             accepted.isEmpty ? 0 : accepted[min(accepted.count - 1, Int(Double(accepted.count) * p))]
         }
+        // The resident memory after the burst: this process holds the same journal writer, rules
+        // and (per scanner) reading path as the agent.
+        let rss = readText("/proc/self/status")?.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
+            .flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
         let result = BurstResult(
             scanners: scanners, rate: rate, seconds: seconds, dataDirectory: directory, produced: count,
             accepted: accepted.count, lost: count - accepted.count, commitsPerSecond: Double(commits) / elapsed,
             scansPerCommit: commits == 0 ? 0 : Double(accepted.count) / Double(commits),
-            p50: percentile(0.5), p99: percentile(0.99), max: accepted.last ?? 0)
+            p50: percentile(0.5), p99: percentile(0.99), max: accepted.last ?? 0, rssKB: rss)
         print(json ? result.json : result.table)
         if result.lost > 0 { throw ExitCode(1) }
     }
@@ -99,6 +103,7 @@ struct BurstResult {
     let dataDirectory: String
     let produced, accepted, lost: Int
     let commitsPerSecond, scansPerCommit, p50, p99, max: Double
+    let rssKB: Int
 
     var table: String {
         """
@@ -106,13 +111,14 @@ struct BurstResult {
           produced \(produced)   accepted \(accepted)   lost \(lost)
           commits/s \(twoDecimals(commitsPerSecond))   scans per commit \(twoDecimals(scansPerCommit))
           scan-to-durable latency: p50 \(twoDecimals(p50)) ms   p99 \(twoDecimals(p99)) ms   max \(twoDecimals(max)) ms
+          resident memory after the burst: \(rssKB) kB
         """
     }
 
     var json: String {
         "{\"scanners\":\(scanners),\"rate\":\(rate),\"seconds\":\(seconds),\"produced\":\(produced),\"accepted\":\(accepted),\"lost\":\(lost),"
             + "\"commits_per_second\":\(twoDecimals(commitsPerSecond)),\"scans_per_commit\":\(twoDecimals(scansPerCommit)),"
-            + "\"latency_ms\":{\"p50\":\(twoDecimals(p50)),\"p99\":\(twoDecimals(p99)),\"max\":\(twoDecimals(max))}}"
+            + "\"latency_ms\":{\"p50\":\(twoDecimals(p50)),\"p99\":\(twoDecimals(p99)),\"max\":\(twoDecimals(max))},\"rss_kb\":\(rssKB)}"
     }
 }
 

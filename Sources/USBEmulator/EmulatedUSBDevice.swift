@@ -256,6 +256,16 @@ public final class EmulatedUSBDevice: Sendable {
         updateDriverLink(interface: interface, driver: "usbfs")
     }
 
+    /// Lets go of an interface `holdElsewhere` took, as the other program exiting would.
+    public func releaseHold(interface: UInt8) {
+        let original = state.withLock { state -> String? in
+            guard state.heldElsewhere.remove(interface) != nil else { return nil }
+            state.drivers[interface] = nil
+            return state.originalDrivers[interface]
+        }
+        if original != nil { updateDriverLink(interface: interface, driver: nil) }
+    }
+
     /// Serves `HID GET_DESCRIPTOR(Report)` for an interface (by default the fixture's
     /// `report_descriptor`).
     public func setReportDescriptor(_ bytes: [UInt8], interface: UInt8 = 0) {

@@ -163,6 +163,35 @@ struct AgentRunTests {
     }
 }
 
+extension AgentRunTests {
+    @Test("a scanner another program holds is retried with backoff and read once it is free", .timeLimit(.minutes(1)))
+    func retriesBusyScanner() async throws {
+        try await TestbedLock.withTestbed { testbed in
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agent-retry-\(getpid())")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            try testbed.add(fixture: fixturePath("roothub.umockdev"))
+            let scanner = try EmulatedUSBDevice(fixture: fixturePath("keyboard-scanner.umockdev"))
+            scanner.holdElsewhere(interface: 0)
+            try testbed.plug(scanner)
+            let agent = try BackgroundAgent(["run"], environment: ["STATION_AGENT_DATA_DIR": directory.appendingPathComponent("data").path])
+            defer { agent.kill() }
+            // Busy: the agent says so once, in plain words, and keeps trying.
+            try await waitUntil(15, "the agent to report the busy scanner") { agent.standardError.contains("cannot use scanner 'honeywell@1-1.2'") }
+            #expect(scanner.claimedInterfaces.isEmpty)
+            try await Task.sleep(for: .seconds(2))
+            #expect(agent.standardError.components(separatedBy: "cannot use scanner").count == 2, "said once, not at every attempt")
+            // The other program lets go: the next attempt claims it and scans are read.
+            scanner.releaseHold(interface: 0)
+            try await waitUntil(20, "the agent to claim the scanner after the backoff") { scanner.claimedInterfaces.contains(0) }
+            scanner.deliver(endpoint: 0x81, reports: Self.keyboardReports("SF1122334455667"))
+            try await waitUntil(20, "the scan to be accepted") { agent.standardError.contains("received SF1122334455667") }
+            agent.signal(SIGTERM)
+            #expect(try await agent.waitForExit(timeout: 20) == 0)
+        }
+    }
+}
+
 /// A `station-agent` process running in the background while the test drives devices.
 final class BackgroundAgent: @unchecked Sendable {
     let process = Process()
