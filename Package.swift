@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "USBTransport",
             dependencies: [
-                "CLibUSB", "CUdev",
+                "CLibUSB", "CUdev", "StationTime",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),

@@ -54,7 +54,6 @@ public enum StationAgentRuntime {
         } catch {
             notifier.stopping(status: "stopping after an error: \(error)")
             await gate.current?.close()
-            if let error = error as? AgentError { throw error }
             throw error
         }
         notifier.stopping(status: "stopping: committing the journal")

@@ -1,6 +1,7 @@
 import ParcelRules
 import ScannerProtocols
 internal import TOMLKit
+import StationTime
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -179,7 +180,10 @@ extension StationConfiguration {
         if access("/usr/share/zoneinfo", F_OK) != 0 {
             return "cannot be loaded: this box has no time zone database (/usr/share/zoneinfo): install the tzdata package"
         }
-        guard let magic = try? readFile("/usr/share/zoneinfo/" + zone, required: false, limit: 4), magic == "TZif" else {
+        // Loaded with the same code the agent uses for business days, so a zone that passes here works there.
+        do {
+            _ = try StationTimeZone(named: zone)
+        } catch {
             return "is not a time zone in /usr/share/zoneinfo: use a name like \"Asia/Shanghai\" (see `timedatectl list-timezones`)"
         }
         return nil
@@ -321,7 +325,9 @@ func normalize(_ path: String) -> String {
 }
 
 /// The file's text, or nil when it does not exist and `required` is false.
-func readFile(_ path: String, required: Bool, limit: Int = 1 << 20) throws(ConfigurationError) -> String? {
+/// At most 1 MiB is read: a configuration file is a few kilobytes.
+func readFile(_ path: String, required: Bool) throws(ConfigurationError) -> String? {
+    let limit = 1 << 20
     guard let file = fopen(path, "r") else {
         let code = errno
         if code == ENOENT && !required { return nil }
