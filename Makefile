@@ -7,6 +7,11 @@ APT_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev tzdata um
 DATA_DIR ?= $(CURDIR)/data
 # Swift Testing runs tests in parallel; device tests take turns on the one umockdev test bed.
 TEST_FLAGS ?=
+# A whole test run normally takes a few minutes; a hung test ends the run here, red and with its output,
+# instead of running into the CI's own limit with nothing said.
+TEST_TIMEOUT ?= 1500
+RUN_TESTS = STATION_AGENT_REQUIRE_DEVICE_TESTS=1 timeout --kill-after=30 $(TEST_TIMEOUT) umockdev-wrapper
+TIMED_OUT = { rc=$$?; [ $$rc -ne 124 ] || echo "make: the test run did not finish within $(TEST_TIMEOUT) s: a test hangs (the last test 'started' above and not 'passed'); TEST_TIMEOUT=seconds changes the limit" >&2; exit $$rc; }
 
 .PHONY: all deps build release run test test-debug test-release e2e bench clean
 
@@ -39,11 +44,11 @@ test: test-debug test-release
 
 test-debug: deps
 	$(SWIFT) build --build-tests
-	STATION_AGENT_REQUIRE_DEVICE_TESTS=1 umockdev-wrapper $(SWIFT) test --skip-build $(TEST_FLAGS)
+	$(RUN_TESTS) $(SWIFT) test --skip-build $(TEST_FLAGS) || $(TIMED_OUT)
 
 test-release: deps
 	$(SWIFT) build -c release --build-tests
-	STATION_AGENT_REQUIRE_DEVICE_TESTS=1 umockdev-wrapper $(SWIFT) test -c release --skip-build $(TEST_FLAGS)
+	$(RUN_TESTS) $(SWIFT) test -c release --skip-build $(TEST_FLAGS) || $(TIMED_OUT)
 
 ## e2e: the real-kernel end-to-end test: a QEMU guest with Debian's kernel, udevd, dummy_hcd
 ## gadget scanners and the release-built agent as the station-agent user (see e2e/README.md).

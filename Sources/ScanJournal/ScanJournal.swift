@@ -232,12 +232,13 @@ final class Writer: @unchecked Sendable {
                 lastFailure = error.description
                 if failure.isRetryable && !closing {
                     held = batch
-                    mailbox.setHeld(batch.filter(\.isScan).count, failure: error.description)
+                    let heldScans = batch.filter(\.isScan).count
+                    mailbox.setHeld(heldScans, failure: error.description)
                     let level: Logger.Level = faulted ? .error : .critical
                     logger.log(
                         level: level,
                         """
-                        journal cannot commit: \(error); \(held.count) scans held in memory (at most \
+                        journal cannot commit: \(error); \(heldScans) scans held in memory (at most \
                         \(options.maximumBacklog)), none reported accepted; retrying in \(delay / 1_000_000) ms
                         """,
                         metadata: ["path": "\(path)"])

@@ -39,7 +39,10 @@ final class WriterMailbox: @unchecked Sendable {
     private var closing = false
     private var finished = false
     private var closeWaiters: [CheckedContinuation<Void, Never>] = []
-    private var heldScans = 0
+    /// Scans the writer has taken from the queue and not yet answered: in a transaction, or held for a retry.
+    /// They count against the backlog bound from the moment they leave the queue, under the same lock, so the bound
+    /// never has a gap while the writer works on them.
+    private var writerScans = 0
     private var rulesValue: ScanRules
     private var stats = JournalStatistics()
     private let path: String
@@ -74,12 +77,12 @@ final class WriterMailbox: @unchecked Sendable {
     func submit(_ job: Job) {
         let refusal: JournalError? = locked {
             if closing || finished { return .closedBeforeCommit(path: path, lastFailure: nil) }
-            if job.isScan, queuedScans + heldScans >= backlogLimit {
-                return .backlogFull(path: path, pending: queuedScans + heldScans, lastFailure: stats.lastFailure ?? "")
+            if job.isScan, queuedScans + writerScans >= backlogLimit {
+                return .backlogFull(path: path, pending: queuedScans + writerScans, lastFailure: stats.lastFailure ?? "")
             }
             queue.append(job)
             if job.isScan { queuedScans += 1 } else { urgent = true }
-            stats.pending = queuedScans + heldScans
+            stats.pending = queuedScans + writerScans
             pthread_cond_signal(condition)
             return nil
         }
@@ -95,7 +98,9 @@ final class WriterMailbox: @unchecked Sendable {
             let count = min(limit, queue.count)
             let jobs = Array(queue.prefix(count))
             queue.removeFirst(count)
-            queuedScans -= jobs.filter(\.isScan).count
+            let scans = jobs.filter(\.isScan).count
+            queuedScans -= scans
+            writerScans += scans
             urgent = false
             return (jobs, closing)
         }
@@ -127,11 +132,11 @@ final class WriterMailbox: @unchecked Sendable {
         locked { change(&stats) }
     }
 
-    /// Records how many scans the writer holds for retry (they count against the backlog bound).
+    /// Records how many of the scans the writer took it still holds (for a retry) after answering the others.
     func setHeld(_ count: Int, failure: String?) {
         locked {
-            heldScans = count
-            stats.pending = queuedScans + heldScans
+            writerScans = count
+            stats.pending = queuedScans + writerScans
             stats.lastFailure = failure ?? stats.lastFailure
         }
     }

@@ -175,6 +175,68 @@ struct FaultTests {
         #expect(try journal.makeReader().events(code: "REFUSED12345").isEmpty)
         await journal.close()
     }
+
+    /// Eight desks keep scanning while the disk is full. Whatever the writer is doing (taking scans from the queue,
+    /// failing a commit, waiting to retry), no more than the bound are ever held: every other scan is refused at
+    /// once, so its desk can say so, and nobody waits on a scan the journal should have turned away.
+    @Test(.timeLimit(.minutes(1)))
+    func theBoundHoldsWhileDesksKeepScanningIntoAFullDisk() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let bound = 3
+        let options = JournalOptions(
+            maximumBacklog: bound, initialRetryDelayNanos: 1_000_000, maximumRetryDelayNanos: 2_000_000)
+        let journal = try ScanJournal(dataDirectory: directory.dataDirectory, options: options)
+        try await journal.setMaximumPageCount(1)
+        let clock = TestClock(wallNanos: 1_780_000_000_000_000_000)
+        let stop = Counter()
+        let refused = Counter()
+        let stopped = Counter()
+        let desks = 8
+        let submitters = (0..<desks).map { desk in
+            Task { () -> Int64? in
+                defer { stopped.increment() }
+                var index = 0
+                while stop.current == 0 {
+                    index += 1
+                    let raw = "D\(desk)X\(10_000_000 + index)" + String(repeating: " ", count: 5_000)
+                    let scan = JournalScan(raw: raw, device: "desk\(desk)", role: .inbound, at: clock.now())
+                    do {
+                        return try await journal.submit(scan).seq
+                    } catch let error as JournalError {
+                        guard case .backlogFull = error else {
+                            Issue.record("desk \(desk): \(error)")
+                            return nil
+                        }
+                        refused.increment()
+                        await Task.yield()
+                    } catch {
+                        Issue.record("desk \(desk): \(error)")
+                        return nil
+                    }
+                }
+                return nil
+            }
+        }
+        #expect(await eventually(seconds: 10) { refused.current >= 2_000 && journal.statistics.failedCommits >= 20 })
+        stop.increment()
+        // Desks that were refused see the stop at once; the others wait on scans the journal holds.
+        #expect(await eventually(seconds: 10) { stopped.current >= desks - bound })
+        try await Task.sleep(nanoseconds: 100_000_000)
+        let waiting = desks - stopped.current
+        #expect(waiting <= bound, "\(waiting) desks wait on held scans; at most \(bound) may")
+        #expect(journal.statistics.pending == waiting, "statistics: \(journal.statistics)")
+
+        try await journal.setMaximumPageCount(nil)
+        var seqs: [Int64] = []
+        for submitter in submitters {
+            if let seq = await submitter.value { seqs.append(seq) }
+        }
+        #expect(seqs.count == waiting)
+        #expect(seqs.sorted() == (0..<seqs.count).map { Int64($0 + 1) })
+        #expect(try journal.makeReader().eventCount() == Int64(seqs.count))
+        await journal.close()
+    }
 }
 
 func readFile(_ path: String) throws -> [UInt8] {
