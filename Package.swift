@@ -132,7 +132,8 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(name: "StationConfigTests", dependencies: ["StationConfig"], swiftSettings: strictSettings),
         .testTarget(
-            name: "ScanJournalTests", dependencies: ["ScanJournal", "ParcelRules", "StationTime"],
+            name: "ScanJournalTests",
+            dependencies: ["ScanJournal", "ParcelRules", "StationTime", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
         .testTarget(
             name: "CountReportsTests",

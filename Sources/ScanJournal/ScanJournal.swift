@@ -231,8 +231,11 @@ final class Writer: @unchecked Sendable {
                 let error = Schema.classify(failure, path: path, opening: false)
                 lastFailure = error.description
                 if failure.isRetryable && !closing {
-                    held = batch
-                    let heldScans = batch.filter(\.isScan).count
+                    // Only scans wait for the disk: a clock observation is answered now (its caller, the watchdog
+                    // loop, must not stall), and a later synchronised scan corrects the boot's times anyway.
+                    held = batch.filter(\.isScan)
+                    for job in batch where !job.isScan { job.fail(error) }
+                    let heldScans = held.count
                     mailbox.setHeld(heldScans, failure: error.description)
                     let level: Logger.Level = faulted ? .error : .critical
                     logger.log(
@@ -246,8 +249,18 @@ final class Writer: @unchecked Sendable {
                     mailbox.pause(nanoseconds: delay)
                     delay = min(delay * 2, options.maximumRetryDelayNanos)
                 } else {
+                    let codes = batch.compactMap { job -> String? in
+                        guard case .scan(let scan, _) = job else { return nil }
+                        return "\(scan.input.device): \(scan.input.raw.debugDescription)"
+                    }
+                    // The codes go to the log, so a supervisor can enter them once the disk is mended.
                     logger.error(
-                        "journal commit failed: \(error); \(batch.count) scans were NOT recorded", metadata: ["path": "\(path)"])
+                        """
+                        journal commit failed: \(error); \(codes.count) scans were NOT recorded\
+                        \(codes.isEmpty ? "" : ": " + codes.prefix(200).joined(separator: ", "))\
+                        \(codes.count > 200 ? ", and \(codes.count - 200) more" : "")
+                        """,
+                        metadata: ["path": "\(path)"])
                     let reported: JournalError =
                         closing ? .closedBeforeCommit(path: path, lastFailure: error.description) : error
                     for job in batch { job.fail(reported) }

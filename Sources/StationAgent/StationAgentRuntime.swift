@@ -130,6 +130,9 @@ final class DeviceService: Service, Sendable {
 
     var current: DeviceManager? { manager.withLock { $0 } }
 
+    /// How long a stop waits for scans the disk refuses before giving them up (TimeoutStopSec is 30 s).
+    static let stopGrace: Duration = .seconds(10)
+
     func run() async throws {
         let context: USBContext
         do {
@@ -157,7 +160,18 @@ final class DeviceService: Service, Sendable {
         for await event in events.cancelOnGracefulShutdown() {
             await deviceManager.handle(event)
         }
+        // A reader stops once its last scan is answered. While the disk refuses commits that answer never comes,
+        // so after a grace period the journal is closed: it commits what it still can and refuses the rest, naming
+        // the codes in the log, and the agent stops well within systemd's TimeoutStopSec.
+        let closer = Task { [pipeline, logger] in
+            try await Task.sleep(for: Self.stopGrace)
+            guard let journal = pipeline.gate.current, journal.statistics.pending > 0 else { return }
+            logger.error(
+                "stopping: the journal still cannot commit \(journal.statistics.pending) scans; closing it, they are NOT recorded")
+            await journal.close()
+        }
         await deviceManager.stopAll()
+        closer.cancel()
         manager.withLock { $0 = nil }
     }
 }

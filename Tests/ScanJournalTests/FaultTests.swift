@@ -176,6 +176,59 @@ struct FaultTests {
         await journal.close()
     }
 
+    /// The agent stopping while the disk is full: a clock observation is answered at once (the watchdog loop waits
+    /// on it), and closing answers every held scan as NOT recorded and names it in the log, so nothing waits for
+    /// ever and a supervisor can enter the codes once the disk is mended.
+    @Test(.timeLimit(.minutes(1)))
+    func closingWhileTheDiskIsFullAnswersEveryHeldScanAndNamesIt() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let log = CapturedLog()
+        let options = JournalOptions(initialRetryDelayNanos: 20_000_000, maximumRetryDelayNanos: 50_000_000)
+        let journal = try ScanJournal(dataDirectory: directory.dataDirectory, options: options, logger: log.logger)
+        try await journal.setMaximumPageCount(1)
+        let clock = TestClock(wallNanos: 1_780_000_000_000_000_000)
+        let held = (0..<2).map { index in
+            let raw = "HELD" + String(10_000_000 + index) + String(repeating: " ", count: 5_000)
+            let scan = JournalScan(raw: raw, device: "desk", role: .inbound, at: clock.now())
+            return Task { () -> Result<AcceptedScan, JournalError> in
+                do throws(JournalError) { return .success(try await journal.submit(scan)) } catch { return .failure(error) }
+            }
+        }
+        #expect(await eventually(seconds: 10) { journal.statistics.pending == 2 })
+
+        let answered = Counter()
+        let observation = Task {
+            defer { answered.increment() }
+            _ = try? await journal.observeClock(clock.now())
+        }
+        #expect(await eventually(seconds: 5) { answered.current == 1 }, "a clock observation waits with the held scans")
+
+        let closed = Counter()
+        let closing = Task {
+            await journal.close()
+            closed.increment()
+        }
+        #expect(await eventually(seconds: 5) { closed.current == 1 }, "close() waits for the disk")
+        // Lets a journal that failed the checks above finish, so the test ends; refused once it is closed.
+        try? await journal.setMaximumPageCount(nil)
+        await observation.value
+        await closing.value
+        for task in held {
+            let result = await task.value
+            guard case .failure(.closedBeforeCommit(_, let lastFailure)) = result else {
+                Issue.record("a held scan was not answered as NOT recorded: \(result)")
+                continue
+            }
+            #expect(lastFailure?.contains("full") == true)
+        }
+        #expect(try journal.makeReader().eventCount() == 0)
+        let report = log.messages.filter { $0.contains("NOT recorded") }
+        #expect(report.count == 1, "\(log.messages.suffix(3))")
+        #expect(report.first?.contains("desk: \"HELD10000000") == true, "\(report)")
+        #expect(report.first?.contains("desk: \"HELD10000001") == true, "\(report)")
+    }
+
     /// Eight desks keep scanning while the disk is full. Whatever the writer is doing (taking scans from the queue,
     /// failing a commit, waiting to retry), no more than the bound are ever held: every other scan is refused at
     /// once, so its desk can say so, and nobody waits on a scan the journal should have turned away.

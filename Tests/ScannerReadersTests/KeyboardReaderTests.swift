@@ -148,7 +148,9 @@ struct KeyboardReaderTests {
 
     @Test("unplugging mid-code ends the reader as unplugged, after the complete codes", .timeLimit(.minutes(1)))
     func unplugMidStream() async throws {
-        try await withReader(.keyboard) { bench in
+        // On a loaded machine the unplug may come over 100 ms after the last report, and silence would then end
+        // the partial code legitimately ("YT690", seen once). This test is about the unplug.
+        try await withReader(.keyboard, options: Self.stallProof) { bench in
             let partial = Array(Typist.type("YT6900634716900").prefix(10))
             bench.device.deliver(endpoint: 0x81, reports: Typist.type("SF1122334455667") + partial, interval: .milliseconds(1))
             try await waitUntil(5, "every report polled") { bench.device.undeliveredReports == 0 }
