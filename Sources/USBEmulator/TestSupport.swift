@@ -17,17 +17,71 @@ public struct TimedOut: Error, CustomStringConvertible {
 
 /// Runs `body`, failing with `TimedOut` if it takes longer than `seconds`: every wait in a device
 /// test is bounded, because a replay or emulation mismatch shows as a hang, not an error.
+///
+/// A race, not a task group: a group waits for all its children, so a body stuck where cancellation
+/// cannot reach (a continuation nobody resumes) would hang the group and the whole test run. Here the
+/// timeout answers the caller at once; the body is cancelled and left to end on its own.
 public func withTimeout<T: Sendable>(
     _ seconds: Double, _ what: String, _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-            throw TimedOut(what: what, seconds: seconds)
+    let race = TimeoutRace<T>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            race.start(continuation)
+            let work = Task {
+                do {
+                    race.finish(.success(try await body()))
+                } catch {
+                    race.finish(.failure(error))
+                }
+            }
+            let timer = Task {
+                guard (try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))) != nil else { return }
+                race.finish(.failure(TimedOut(what: what, seconds: seconds)))
+            }
+            race.track([work, timer])
         }
-        defer { group.cancelAll() }
-        return try await group.next()!
+    } onCancel: {
+        race.finish(.failure(CancellationError()))
+    }
+}
+
+/// The first of body, timer and cancellation to finish answers the caller and cancels the others.
+private final class TimeoutRace<T: Sendable>: Sendable {
+    private struct State: ~Copyable {
+        var continuation: CheckedContinuation<T, any Error>?
+        var result: Result<T, any Error>?
+        var tasks: [Task<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    func start(_ continuation: CheckedContinuation<T, any Error>) {
+        let early = state.withLock { state -> Result<T, any Error>? in
+            if let result = state.result { return result }
+            state.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(with: early) }
+    }
+
+    func track(_ tasks: [Task<Void, Never>]) {
+        let finished = state.withLock { state -> Bool in
+            state.tasks = tasks
+            return state.result != nil
+        }
+        if finished { for task in tasks { task.cancel() } }
+    }
+
+    func finish(_ result: Result<T, any Error>) {
+        let (continuation, tasks) = state.withLock { state -> (CheckedContinuation<T, any Error>?, [Task<Void, Never>]) in
+            guard state.result == nil else { return (nil, []) }
+            state.result = result
+            defer { state.continuation = nil }
+            return (state.continuation, state.tasks)
+        }
+        for task in tasks { task.cancel() }
+        continuation?.resume(with: result)
     }
 }
 

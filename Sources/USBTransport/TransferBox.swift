@@ -57,6 +57,15 @@ final class TransferBox: Sendable {
         }
     }
 
+    /// The first submission, unless a cancel came first (a close between registering the box and submitting it
+    /// would otherwise find nothing to cancel and leave the transfer running); returns libusb's result.
+    func submit() -> Int32 {
+        cancelled.withLock { flag -> Int32 in
+            if flag { return USBError.cancelled.code }
+            return libusb_submit_transfer(transfer)
+        }
+    }
+
     /// Resubmits unless cancelled; returns the libusb error, or nil when resubmitted.
     fileprivate func resubmit() -> Int32? {
         cancelled.withLock { flag -> Int32? in

@@ -173,7 +173,7 @@ public final class USBDeviceHandle: Sendable {
             return false
         }
         if refused { throw USBError(code: LIBUSB_ERROR_NO_DEVICE.rawValue, operation: "submit a transfer on a closed handle at \(id)") }
-        let result = libusb_submit_transfer(box.transfer)
+        let result = box.submit()
         if result != 0 {
             finished(box)
             throw USBError(code: result, operation: "submit a transfer at \(id)")

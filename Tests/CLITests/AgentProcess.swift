@@ -54,7 +54,12 @@ struct AgentProcess {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
         process.waitUntilExit()
-        group.wait()
+        // A grandchild (the agent under umockdev-run) that outlives its parent keeps the pipes open: bounded.
+        guard group.wait(timeout: .now() + 10) == .success else {
+            return Result(
+                status: process.terminationStatus, standardOutput: "",
+                standardError: "(\(executable) ended but a child of it kept its output open for 10 s more)")
+        }
         return Result(
             status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
             standardError: String(decoding: errData, as: UTF8.self))

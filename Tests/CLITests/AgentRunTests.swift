@@ -237,3 +237,44 @@ final class BackgroundAgent: @unchecked Sendable {
         if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
     }
 }
+
+extension AgentRunTests {
+    /// The data directory on a small tmpfs that the test fills: a real "no space left on device".
+    @Test(
+        "a stop while the disk is full ends within systemd's stop timeout and names the scans not recorded",
+        .timeLimit(.minutes(1)), .enabled(if: geteuid() == 0, "mounts a small tmpfs to fill: needs root (CI is)"))
+    func stopWhileTheDiskIsFull() async throws {
+        try await TestbedLock.withTestbed { testbed in
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agent-full-\(getpid())")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let plain = ["LD_PRELOAD", "UMOCKDEV_DIR"]
+            let mount = try AgentProcess.run("/bin/mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", directory.path], removing: plain)
+            try #require(mount.status == 0, "cannot mount a tmpfs: \(mount.standardError)")
+            defer { _ = try? AgentProcess.run("/bin/umount", ["-l", directory.path], removing: plain) }
+            try testbed.add(fixture: fixturePath("roothub.umockdev"))
+            let scanner = try EmulatedUSBDevice(fixture: fixturePath("keyboard-scanner.umockdev"))
+            try testbed.plug(scanner)
+            let agent = try BackgroundAgent(["run"], environment: ["STATION_AGENT_DATA_DIR": directory.appendingPathComponent("data").path])
+            defer { agent.kill() }
+            try await waitUntil(20, "the journal to open and the scanner to be claimed") {
+                agent.standardError.contains("journal open") && scanner.claimedInterfaces.contains(0)
+            }
+            // Fill the disk: dd stops at "No space left on device".
+            let fill = try AgentProcess.run(
+                "/bin/dd", ["if=/dev/zero", "of=\(directory.path)/filler", "bs=64k"], removing: plain, timeout: 20)
+            #expect(fill.standardError.contains("No space left"), "dd: \(fill.standardError)")
+
+            scanner.deliver(endpoint: 0x81, reports: Self.keyboardReports("SF1122334455667"))
+            try await waitUntil(20, "the journal to report the full disk") { agent.standardError.contains("journal cannot commit") }
+            #expect(!agent.standardError.contains("received SF1122334455667"), "a scan was reported accepted on a full disk")
+
+            agent.signal(SIGTERM)
+            let started = ContinuousClock.now
+            #expect(try await agent.waitForExit(timeout: 25) == 0, "\(agent.standardError.suffix(2_000))")
+            #expect(ContinuousClock.now - started < .seconds(25), "systemd's TimeoutStopSec is 30 s")
+            let notRecorded = agent.standardError.split(separator: "\n").filter { $0.contains("NOT recorded") }
+            #expect(notRecorded.contains { $0.contains("honeywell@1-1.2: \"SF1122334455667") }, "\(notRecorded)")
+        }
+    }
+}

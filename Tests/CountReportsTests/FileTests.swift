@@ -54,6 +54,9 @@ struct AtomicFileTests {
         let large = Array(String(repeating: "b", count: 200_000).utf8)
         try AtomicFile.write(small, to: path)
         let stop = Atomic<Bool>(false)
+        // Whatever happens below, the spinning reader stops: left running it would hold one of the few
+        // cooperative threads for the rest of the test run.
+        defer { stop.store(true, ordering: .relaxed) }
         let readCount = Atomic<Int>(0)
         let reader = Task.detached { () -> (reads: Int, bad: Int) in
             var reads = 0
