@@ -113,7 +113,9 @@ enum Schema {
 
     /// Opens the writer's connection: creates the directory and file if needed, refuses damaged or newer journals
     /// without touching them, then switches to WAL with `synchronous=FULL` and migrates.
-    static func openForWriting(dataDirectory: String, path: String, maximumPageCount: Int?) throws(JournalError)
+    static func openForWriting(
+        dataDirectory: String, path: String, maximumPageCount: Int?, checkIntegrity: Bool = true
+    ) throws(JournalError)
         -> Connection
     {
         try createDirectory(dataDirectory)
@@ -132,7 +134,7 @@ enum Schema {
             }
             throw classify(error, path: path, opening: true)
         }
-        try check(connection, path: path)
+        try check(connection, path: path, wholeFile: checkIntegrity)
         do {
             try connection.execute("PRAGMA busy_timeout = 5000")
             let mode = try connection.texts("PRAGMA journal_mode = WAL").first ?? ""
@@ -173,16 +175,19 @@ enum Schema {
         return connection
     }
 
-    /// `PRAGMA quick_check` and the schema version, before anything writes to the file.
-    static func check(_ connection: Connection, path: String) throws(JournalError) {
-        let messages: [String]
-        do {
-            messages = try connection.texts("PRAGMA quick_check")
-        } catch {
-            throw classify(error, path: path, opening: true)
-        }
-        guard messages == ["ok"] else {
-            throw .corrupt(path: path, detail: "quick_check: " + messages.prefix(3).joined(separator: "; "))
+    /// `PRAGMA quick_check` (if `wholeFile`) and the schema version, before anything writes to the file. Reading
+    /// the version reads the header, so a file that is not a journal is refused either way.
+    static func check(_ connection: Connection, path: String, wholeFile: Bool = true) throws(JournalError) {
+        if wholeFile {
+            let messages: [String]
+            do {
+                messages = try connection.texts("PRAGMA quick_check")
+            } catch {
+                throw classify(error, path: path, opening: true)
+            }
+            guard messages == ["ok"] else {
+                throw .corrupt(path: path, detail: "quick_check: " + messages.prefix(3).joined(separator: "; "))
+            }
         }
         let version = try userVersion(connection, path: path)
         guard version <= currentVersion else {

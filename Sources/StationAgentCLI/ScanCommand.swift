@@ -55,9 +55,11 @@ struct ScanCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         let journal: ScanJournal
         do {
+            // No whole-file check for one manual line: the agent checks at its start, `doctor` and `verify` on demand.
             journal = try ScanJournal(
                 dataDirectory: configuration.dataDirectory,
-                rules: ScanRules(configuration: configuration.ruleConfiguration), logger: logger)
+                rules: ScanRules(configuration: configuration.ruleConfiguration),
+                options: JournalOptions(checksIntegrityAtOpen: false), logger: logger)
         } catch {
             throw CLIError.runtime(error.description)
         }

@@ -52,6 +52,13 @@ struct FaultTests {
         }
         #expect(path == directory.journalPath)
         #expect(error.description.contains("schema version 99"))
+        // `scan`'s quick open reads the version too.
+        #expect {
+            _ = try ScanJournal(dataDirectory: directory.dataDirectory, options: JournalOptions(checksIntegrityAtOpen: false))
+        } throws: { error in
+            guard case .newerSchema(_, 99, 2) = error as? JournalError else { return false }
+            return true
+        }
         #expect(throws: JournalError.self) { try JournalReader(dataDirectory: directory.dataDirectory) }
         #expect(try readFile(directory.journalPath) == bytes)
     }
@@ -96,6 +103,42 @@ struct FaultTests {
             return path == directory.journalPath
         }
         #expect(try readFile(directory.journalPath) == bytes)
+    }
+
+    /// `station-agent scan` opens the journal without the whole-file check (a year of a depot's journal takes half a
+    /// minute to check): only the header and schema version are read, so a file that is not a journal, or one from
+    /// a newer version, is still refused before anything is written.
+    @Test(.timeLimit(.minutes(1)))
+    func withoutTheWholeFileCheckOnlyTheHeaderAndSchemaAreChecked() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let quick = JournalOptions(checksIntegrityAtOpen: false)
+        #expect(mkdir(directory.dataDirectory, 0o750) == 0)
+        let garbage = Array(String(repeating: "not a journal either. ", count: 400).utf8)
+        try writeFile(directory.journalPath, garbage)
+        #expect {
+            _ = try ScanJournal(dataDirectory: directory.dataDirectory, options: quick)
+        } throws: { error in
+            guard case .corrupt = error as? JournalError else { return false }
+            return true
+        }
+        #expect(try readFile(directory.journalPath) == garbage)
+
+        _ = runProcess(["/bin/rm", "-f", directory.journalPath])
+        let journal = try ScanJournal(dataDirectory: directory.dataDirectory)
+        let clock = TestClock(wallNanos: 1_780_000_000_000_000_000)
+        for index in 0..<300 {
+            _ = try await journal.submit(
+                JournalScan(raw: "DAMAGE" + String(10_000_000 + index), device: "desk", role: .inbound, at: clock.now()))
+        }
+        await journal.close()
+        var bytes = try readFile(directory.journalPath)
+        for offset in (2 * 4096 + 100)..<min(bytes.count, 6 * 4096) { bytes[offset] = 0xA5 }
+        try writeFile(directory.journalPath, bytes)
+        // The whole-file check (the agent's start) finds the damaged pages; the quick open does not read them.
+        #expect(throws: JournalError.self) { _ = try ScanJournal(dataDirectory: directory.dataDirectory) }
+        let opened = try ScanJournal(dataDirectory: directory.dataDirectory, options: quick)
+        await opened.close()
     }
 
     @Test(.timeLimit(.minutes(1)))
