@@ -16,7 +16,9 @@ import Synchronization
 ///
 /// A failure to write (disk full) is logged and retried at the next refresh; the previous files stay intact.
 public final class CountRefresher: Service, Sendable {
-    public let settings: CountSettings
+    /// The settings in force: replaced by ``reconfigure(configuration:agentVersion:)`` on SIGHUP.
+    public var settings: CountSettings { current.withLock { $0 } }
+    private let current: Mutex<CountSettings>
     let clock: any StationClock
     let logger: Logger
 
@@ -34,7 +36,7 @@ public final class CountRefresher: Service, Sendable {
     private let state = Mutex(State())
 
     public init(settings: CountSettings, clock: any StationClock = SystemClock(), logger: Logger) {
-        self.settings = settings
+        self.current = Mutex(settings)
         self.clock = clock
         self.logger = logger
     }
@@ -42,14 +44,29 @@ public final class CountRefresher: Service, Sendable {
     /// For `run`: the station's zone from the configuration (already validated when loaded; UTC, with a warning,
     /// when neither it nor the system names one).
     public convenience init(configuration: StationConfiguration, agentVersion: String, logger: Logger) {
-        let zone: StationTimeZone
+        let zone = Self.zone(configuration, logger: logger)
+        self.init(settings: CountSettings(configuration: configuration, zone: zone, agentVersion: agentVersion), logger: logger)
+    }
+
+    /// A reloaded configuration (SIGHUP): station id and name, time zone, outbox, `stale_after_days` and
+    /// `count_refresh_seconds` apply from the next refresh; files already written stay as they are (`export`
+    /// rewrites them). The journal's place (`data_dir`) changes only with a restart.
+    public func reconfigure(configuration: StationConfiguration, agentVersion: String) {
+        var fresh = CountSettings(
+            configuration: configuration, zone: Self.zone(configuration, logger: logger), agentVersion: agentVersion)
+        current.withLock { settings in
+            fresh.dataDirectory = settings.dataDirectory
+            settings = fresh
+        }
+    }
+
+    private static func zone(_ configuration: StationConfiguration, logger: Logger) -> StationTimeZone {
         do {
-            zone = try StationTimeZone.load(named: configuration.timezone)
+            return try StationTimeZone.load(named: configuration.timezone)
         } catch {
             logger.warning("count files: \(error); days are cut in UTC")
-            zone = .utc
+            return .utc
         }
-        self.init(settings: CountSettings(configuration: configuration, zone: zone, agentVersion: agentVersion), logger: logger)
     }
 
     /// One day's files to write.
@@ -67,6 +84,7 @@ public final class CountRefresher: Service, Sendable {
     /// The days due at `nowNanos`, oldest first: catch-up (first call only), days waiting for their final files,
     /// and today.
     public func plan(nowNanos: Int64, reader: JournalReader) throws(JournalError) -> [Job] {
+        let settings = self.settings
         let zone = settings.zone
         let today = zone.businessDay(utcNanos: nowNanos)
         let current = state.withLock { $0 }
@@ -100,6 +118,7 @@ public final class CountRefresher: Service, Sendable {
     }
 
     func isFinalOnDisk(_ date: LocalDate, outbox: OutboxDirectory) -> Bool {
+        let settings = self.settings
         let paths = outbox.paths(stationID: settings.stationID, date: date)
         guard AtomicFile.read(paths.csv) != nil, let json = AtomicFile.read(paths.json) else { return false }
         return CountDocument.finalFlag(inJSON: String(decoding: json, as: UTF8.self)) == true
@@ -107,6 +126,7 @@ public final class CountRefresher: Service, Sendable {
 
     /// Writes one day's files; records whether the day still waits for its final files.
     public func write(_ job: Job, nowNanos: Int64, reader: JournalReader) throws -> CountDocument {
+        let settings = self.settings
         var document = try settings.document(for: job.date, reader: reader, nowNanos: nowNanos)
         document.header.isFinal = job.isFinal
         let outbox = settings.outbox
@@ -156,6 +176,7 @@ public final class CountRefresher: Service, Sendable {
 
     /// The wait before the next refresh: `count_refresh_seconds`, or less when a day's final files fall due sooner.
     public func nextWaitNanos(nowNanos: Int64) -> Int64 {
+        let settings = self.settings
         var wait = settings.refreshNanos
         let today = settings.zone.businessDay(utcNanos: nowNanos)
         let waiting = state.withLock { $0.open } .union([today])

@@ -66,7 +66,12 @@ public final class JournalGate: Sendable {
 
     /// Opens the journal on a dedicated thread (the open blocks on disk reads) and lets the
     /// waiting scans through, or refuses them.
-    public func open(_ opener: @escaping @Sendable () throws(AgentError) -> ScanJournal) async -> Result<ScanJournal, AgentError> {
+    /// Opens the journal with `opener` on a thread of its own and lets the waiting scans through. `published` runs
+    /// once the journal is reachable through ``current`` and before any waiting scan is submitted.
+    public func open(
+        _ opener: @escaping @Sendable () throws(AgentError) -> ScanJournal,
+        published: (ScanJournal) -> Void = { _ in }
+    ) async -> Result<ScanJournal, AgentError> {
         let result = await runOnDedicatedThread {
             do throws(AgentError) {
                 return Result<ScanJournal, AgentError>.success(try opener())
@@ -84,6 +89,7 @@ public final class JournalGate: Sendable {
             if case .opening(let waiters) = state { return waiters }
             return []
         }
+        if case .success(let journal) = result { published(journal) }
         for waiter in waiters { waiter.resume(returning: result) }
         return result
     }

@@ -17,26 +17,39 @@ public enum StationAgentRuntime {
     /// Things the agent does at the end of a clean stop, after the journal has committed
     /// (the count files' final refresh plugs in here).
     public typealias StopHook = @Sendable (StationConfiguration) async -> Void
+    /// Called with each configuration SIGHUP loaded successfully (the count files' settings plug in here).
+    public typealias ReloadHook = @Sendable (StationConfiguration) -> Void
 
     public static func run(
         configuration initial: StationConfiguration, configurationPath: String?, logger: Logger,
         environment: [String: String] = ProcessEnvironment.current,
         extraServices: @Sendable (StationConfiguration) -> [any Service] = { _ in [] },
+        onReload: @escaping ReloadHook = { _ in },
         onStop: StopHook = { _ in }
     ) async throws {
         let notifier = SystemdNotifier(environment: environment)
-        let rules = ScanRules(configuration: initial.ruleConfiguration)
+        let rules = Mutex(ScanRules(configuration: initial.ruleConfiguration))
         let gate = JournalGate()
-        let journalService = JournalService(gate: gate, notifier: notifier, logger: logger) { () throws(AgentError) in
-            do {
-                return try ScanJournal(dataDirectory: initial.dataDirectory, rules: rules, logger: logger)
-            } catch {
-                throw AgentError(message: "cannot open the journal, no scan can be accepted: \(error)")
-            }
-        }
+        let journalService = JournalService(
+            gate: gate, notifier: notifier, logger: logger,
+            opener: { () throws(AgentError) in
+                do {
+                    return try ScanJournal(dataDirectory: initial.dataDirectory, rules: rules.withLock { $0 }, logger: logger)
+                } catch {
+                    throw AgentError(message: "cannot open the journal, no scan can be accepted: \(error)")
+                }
+            },
+            published: { journal in journal.rules = rules.withLock { $0 } })
         let pipeline = ScanPipeline(gate: gate, logger: logger)
         let devices = DeviceService(configuration: initial, pipeline: pipeline, logger: logger)
-        let reload = ReloadService(path: configurationPath, current: initial, devices: devices, logger: logger)
+        let reload = ReloadService(path: configurationPath, current: initial, devices: devices, logger: logger) { fresh in
+            // The rules in force from the next scan. Set before reading the gate; JournalService applies them again
+            // once the journal is published, so a reload while the journal is still opening is not lost.
+            let freshRules = ScanRules(configuration: fresh.ruleConfiguration)
+            rules.withLock { $0 = freshRules }
+            gate.current?.rules = freshRules
+            onReload(fresh)
+        }
         let watchdog = WatchdogService(notifier: notifier, devices: devices, gate: gate, logger: logger)
         // Shut down in reverse order: the watchdog, reload and devices (readers stop, their last
         // scans commit) go before the journal.
@@ -86,17 +99,24 @@ final class JournalService: Service, Sendable {
     let notifier: SystemdNotifier
     let logger: Logger
     let opener: @Sendable () throws(AgentError) -> ScanJournal
+    /// Runs once the journal is reachable through the gate, before the scans that waited for it go in.
+    let published: @Sendable (ScanJournal) -> Void
 
-    init(gate: JournalGate, notifier: SystemdNotifier, logger: Logger, opener: @escaping @Sendable () throws(AgentError) -> ScanJournal) {
+    init(
+        gate: JournalGate, notifier: SystemdNotifier, logger: Logger,
+        opener: @escaping @Sendable () throws(AgentError) -> ScanJournal,
+        published: @escaping @Sendable (ScanJournal) -> Void = { _ in }
+    ) {
         self.gate = gate
         self.notifier = notifier
         self.logger = logger
         self.opener = opener
+        self.published = published
     }
 
     func run() async throws {
         let started = ContinuousClock.now
-        switch await gate.open(opener) {
+        switch await gate.open(opener, published: published) {
         case .success:
             let elapsed = ContinuousClock.now - started
             if elapsed > .seconds(2) { logger.info("journal checked and open after \(elapsed)") }
@@ -182,12 +202,18 @@ final class ReloadService: Service, Sendable {
     let devices: DeviceService
     let logger: Logger
     private let state: Mutex<StationConfiguration>
+    /// Applies a reloaded configuration beyond the devices: the journal's rules and the count files' settings.
+    let apply: @Sendable (StationConfiguration) -> Void
 
-    init(path: String?, current: StationConfiguration, devices: DeviceService, logger: Logger) {
+    init(
+        path: String?, current: StationConfiguration, devices: DeviceService, logger: Logger,
+        apply: @escaping @Sendable (StationConfiguration) -> Void
+    ) {
         self.path = path
         self.devices = devices
         self.logger = logger
         self.state = Mutex(current)
+        self.apply = apply
     }
 
     var configuration: StationConfiguration { state.withLock { $0 } }
@@ -198,10 +224,12 @@ final class ReloadService: Service, Sendable {
             do {
                 let fresh = try StationConfiguration.load(explicitPath: path)
                 let old = configuration
-                if fresh.dataDirectory != old.dataDirectory || fresh.duplicateWindowSeconds != old.duplicateWindowSeconds {
-                    logger.warning("data_dir and duplicate_window_seconds take effect at the next restart")
+                if fresh.dataDirectory != old.dataDirectory {
+                    logger.warning(
+                        "data_dir changed to \(fresh.dataDirectory): the journal stays in \(old.dataDirectory) until the next restart")
                 }
                 state.withLock { $0 = fresh }
+                apply(fresh)
                 await devices.current?.reload(fresh)
             } catch {
                 logger.error("configuration NOT reloaded, the running one stays in force: \(error)")

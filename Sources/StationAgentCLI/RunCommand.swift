@@ -23,7 +23,9 @@ struct RunCommand: AsyncParsableCommand {
                 configuration: configuration,
                 configurationPath: global.config ?? ProcessEnvironment.current["STATION_AGENT_CONFIG"].flatMap { $0.isEmpty ? nil : $0 },
                 logger: logger,
-                extraServices: { _ in [refresher] }, onStop: { _ in refresher.stop() })
+                extraServices: { _ in [refresher] },
+                onReload: { refresher.reconfigure(configuration: $0, agentVersion: AgentVersion.current) },
+                onStop: { _ in refresher.stop() })
         } catch let error as AgentError {
             throw CLIError.runtime(error.message)
         }

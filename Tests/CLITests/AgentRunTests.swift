@@ -278,3 +278,69 @@ extension AgentRunTests {
         }
     }
 }
+
+extension AgentRunTests {
+    @Test("SIGHUP applies a new duplicate window from the next scan and a new station name to the count files",
+          .timeLimit(.minutes(1)))
+    func reloadAppliesRulesAndCountSettings() async throws {
+        try await TestbedLock.withTestbed { testbed in
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agent-reload-\(getpid())")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let configFile = directory.appendingPathComponent("station-agent.toml")
+            func configuration(name: String, window: Int) -> String {
+                """
+                station_id = "reload-station"
+                station_name = "\(name)"
+                timezone = "Asia/Shanghai"
+                duplicate_window_seconds = \(window)
+
+                [[devices]]
+                name = "desk-scanner"
+                vendor_id = "0c2e"
+                port = "1-1.2"
+                role = "inbound"
+                """
+            }
+            try configuration(name: "旧点", window: 0).write(to: configFile, atomically: false, encoding: .utf8)
+            let dataDirectory = directory.appendingPathComponent("data").path
+            try testbed.add(fixture: fixturePath("roothub.umockdev"))
+            let desk = try EmulatedUSBDevice(fixture: fixturePath("keyboard-scanner.umockdev"))
+            try testbed.plug(desk)
+            let agent = try BackgroundAgent(
+                ["run", "--config", configFile.path], environment: ["STATION_AGENT_DATA_DIR": dataDirectory])
+            defer { agent.kill() }
+            let code = "SF1122334455667"
+            try await waitUntil(20, "the agent to claim the desk scanner") { desk.claimedInterfaces.contains(0) }
+
+            // Window 0: a second read of the same label is counted as a rescan, not suppressed.
+            desk.deliver(endpoint: 0x81, reports: Self.keyboardReports(code))
+            try await waitUntil(20, "the first scan") { agent.standardError.contains("received \(code)") }
+            desk.deliver(endpoint: 0x81, reports: Self.keyboardReports(code))
+            try await waitUntil(20, "the second scan") { agent.standardError.contains("rescan \(code)") }
+
+            // A 10-minute window and a new name, then SIGHUP: the third read is a duplicate.
+            try configuration(name: "新点", window: 600).write(to: configFile, atomically: false, encoding: .utf8)
+            agent.signal(SIGHUP)
+            try await waitUntil(20, "the reload") { agent.standardError.contains("configuration reloaded") }
+            desk.deliver(endpoint: 0x81, reports: Self.keyboardReports(code))
+            try await waitUntil(20, "the third scan") { agent.standardError.contains("duplicate \(code)") }
+            #expect(desk.events.filter { $0.hasPrefix("claim") }.count == 1, "the unchanged scanner kept reading")
+
+            agent.signal(SIGTERM)
+            #expect(try await agent.waitForExit(timeout: 20) == 0, "\(agent.standardError)")
+            let scans = try AgentProcess.agent(
+                ["scans", "--json", "--config", configFile.path], environment: ["STATION_AGENT_DATA_DIR": dataDirectory])
+            let events = try #require(try AgentProcess.json(scans.standardOutput) as? [[String: Any]], "\(scans.standardError)")
+            #expect(events.map { $0["outcome"] as? String } == ["received", "rescan", "duplicate"])
+            // The count files written at stop carry the reloaded name.
+            let outbox = dataDirectory + "/outbox"
+            let files = try FileManager.default.contentsOfDirectory(atPath: outbox)
+            let jsonName = try #require(files.first { $0.hasPrefix("reload-station_") && $0.hasSuffix(".json") }, "\(files)")
+            let counts = try #require(
+                try AgentProcess.json(String(contentsOfFile: outbox + "/" + jsonName, encoding: .utf8)) as? [String: Any])
+            #expect(counts["station_name"] as? String == "新点")
+            #expect((counts["totals"] as? [String: Int])?["duplicates_suppressed"] == 1)
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import CountReports
+import Foundation
+import Logging
+import StationConfig
+import StationTime
+import Testing
+
+/// SIGHUP while the agent runs: the count files' settings change from the next refresh.
+@Suite("Count refresher reconfigured")
+struct ReconfigureTests {
+    @Test("a reload's station, outbox and refresh interval apply from the next refresh; the journal stays put",
+          .timeLimit(.minutes(1)))
+    func reloadAppliesFromTheNextRefresh() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try await ScriptedSessionTests.buildJournal(directory)
+        let refresher = CountRefresher(
+            settings: ScriptedSessionTests.settings(directory), clock: TestClock(wallNanos: 0), logger: .init(label: "test"))
+        let first = refresher.refresh(nowNanos: at("2026-11-04", 14, 0))
+        #expect(first.failures.isEmpty && !first.written.isEmpty)
+        let oldJSON = directory.outbox + "/yq-xiaohu_2026-11-04.json"
+        let before = try #require(readText(oldJSON))
+
+        let newOutbox = directory.path + "/outbox-2"
+        refresher.reconfigure(
+            configuration: StationConfiguration(
+                stationID: "yq-xiaohu-2", stationName: "小湖村新点", timezone: "Asia/Shanghai",
+                dataDirectory: directory.path + "/not-the-journal", outboxDirectory: newOutbox, staleAfterDays: 5,
+                countRefreshSeconds: 60),
+            agentVersion: "test-2")
+        #expect(refresher.settings.dataDirectory == directory.dataDirectory, "the journal is where it was")
+        #expect(refresher.nextWaitNanos(nowNanos: at("2026-11-04", 14, 0)) == 60_000_000_000)
+
+        let second = refresher.refresh(nowNanos: at("2026-11-04", 14, 10))
+        #expect(second.failures.isEmpty, "\(second.failures)")
+        #expect(second.written.contains { $0.date == LocalDate("2026-11-04")! })
+        let newJSON = try #require(readText(newOutbox + "/yq-xiaohu-2_2026-11-04.json"), "today's file in the new outbox")
+        #expect(newJSON.contains("\"station_id\": \"yq-xiaohu-2\""))
+        #expect(newJSON.contains("小湖村新点"))
+        #expect(newJSON.contains("\"agent_version\": \"test-2\""))
+        #expect(readText(oldJSON) == before, "files already written stay as they are")
+    }
+}
