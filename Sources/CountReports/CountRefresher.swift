@@ -189,7 +189,8 @@ public final class CountRefresher: Service, Sendable {
 
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            refresh(nowNanos: clock.now().wallNanos)
+            // Off the cooperative pool: the first refresh after days off may compute many days' files.
+            await runOnDedicatedThread { [self] in _ = refresh(nowNanos: clock.now().wallNanos) }
             let wait = nextWaitNanos(nowNanos: clock.now().wallNanos)
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .nanoseconds(wait)) }
         }
