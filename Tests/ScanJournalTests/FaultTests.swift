@@ -81,10 +81,8 @@ struct FaultTests {
         #expect(try readFile(directory.journalPath) == garbage)
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func aDamagedPageIsFoundAtOpen() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
+    /// A journal of 300 scans whose table and index pages (page 3 onwards) are overwritten with garbage; its bytes.
+    static func journalWithDamagedPages(_ directory: TemporaryDirectory) async throws -> [UInt8] {
         let journal = try ScanJournal(dataDirectory: directory.dataDirectory)
         let clock = TestClock(wallNanos: 1_780_000_000_000_000_000)
         for index in 0..<300 {
@@ -93,9 +91,16 @@ struct FaultTests {
         }
         await journal.close()
         var bytes = try readFile(directory.journalPath)
-        // Overwrite the middle of page 3 onwards (table and index pages) with garbage.
         for offset in (2 * 4096 + 100)..<min(bytes.count, 6 * 4096) { bytes[offset] = 0xA5 }
         try writeFile(directory.journalPath, bytes)
+        return bytes
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aDamagedPageIsFoundAtOpen() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let bytes = try await Self.journalWithDamagedPages(directory)
         #expect {
             _ = try ScanJournal(dataDirectory: directory.dataDirectory)
         } throws: { error in
@@ -125,16 +130,7 @@ struct FaultTests {
         #expect(try readFile(directory.journalPath) == garbage)
 
         _ = runProcess(["/bin/rm", "-f", directory.journalPath])
-        let journal = try ScanJournal(dataDirectory: directory.dataDirectory)
-        let clock = TestClock(wallNanos: 1_780_000_000_000_000_000)
-        for index in 0..<300 {
-            _ = try await journal.submit(
-                JournalScan(raw: "DAMAGE" + String(10_000_000 + index), device: "desk", role: .inbound, at: clock.now()))
-        }
-        await journal.close()
-        var bytes = try readFile(directory.journalPath)
-        for offset in (2 * 4096 + 100)..<min(bytes.count, 6 * 4096) { bytes[offset] = 0xA5 }
-        try writeFile(directory.journalPath, bytes)
+        _ = try await Self.journalWithDamagedPages(directory)
         // The whole-file check (the agent's start) finds the damaged pages; the quick open does not read them.
         #expect(throws: JournalError.self) { _ = try ScanJournal(dataDirectory: directory.dataDirectory) }
         let opened = try ScanJournal(dataDirectory: directory.dataDirectory, options: quick)
