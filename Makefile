@@ -7,7 +7,7 @@ APT_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev tzdata um
 DATA_DIR ?= $(CURDIR)/data
 # Swift Testing runs tests in parallel; device tests take turns on the one umockdev test bed.
 TEST_FLAGS ?=
-# A whole test run normally takes a few minutes; a hung test ends the run here, red and with its output,
+# A whole test run normally takes well under a minute; a hung test ends the run here, red and with its output,
 # instead of running into the CI's own limit with nothing said.
 TEST_TIMEOUT ?= 1500
 RUN_TESTS = STATION_AGENT_REQUIRE_DEVICE_TESTS=1 timeout --kill-after=30 $(TEST_TIMEOUT) umockdev-wrapper
