@@ -73,6 +73,11 @@ public struct OutboxDirectory: Sendable {
             }
             // Entries whose file is gone are dropped; malformed lines are not carried over.
             sums.entries = sums.entries.filter { access(path + "/" + $0.key, F_OK) == 0 }
+            // Every count file is listed (SPEC §7), also one written before the list was lost or replaced: a file
+            // missing from it is hashed as it is. Listed files keep their line (a changed one is for `verify`).
+            for name in list() ?? [] where sums.entries[name] == nil && Self.isCountFileName(name) {
+                if let bytes = AtomicFile.read(path + "/" + name) { sums.entries[name] = SHA256.hexDigest(bytes) }
+            }
             try AtomicFile.write(Array(sums.text.utf8), to: checksumPath, operations: operations)
         }
     }
@@ -131,6 +136,13 @@ public struct OutboxDirectory: Sendable {
         let dateText = rest.dropLast(isJSON ? 5 : 4)
         guard dateText.count == 10, let date = LocalDate(String(dateText)), date.description == dateText else { return nil }
         return (date, isJSON)
+    }
+
+    /// Whether `name` is a count file of any station: `<station_id>_<YYYY-MM-DD>.json` or `.csv`.
+    public static func isCountFileName(_ name: String) -> Bool {
+        guard let underscore = name.lastIndex(of: "_") else { return false }
+        let stationID = String(name[..<underscore])
+        return isSafeStationID(stationID) && parseCountFileName(name, stationID: stationID) != nil
     }
 
     /// The files a day's count files would have.

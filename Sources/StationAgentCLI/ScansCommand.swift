@@ -73,15 +73,18 @@ struct ScansCommand: AsyncParsableCommand {
         }
     }
 
-    /// The station's zone; with none configured and none on the system, UTC with a warning (SPEC §3).
+    /// The station's zone; with none configured and no usable system zone (none, or one that cannot be loaded),
+    /// UTC with a warning (SPEC §3), as the running agent does: the commands and the agent cut days alike.
     static func zone(_ configuration: StationConfiguration) throws -> StationTimeZone {
         do {
             return try StationTimeZone.load(named: configuration.timezone)
         } catch .noSystemZone {
-            writeStandardError("warning: no time zone configured and none on the system: showing UTC\n")
+            writeStandardError("warning: no time zone configured and none on the system: days are cut in UTC\n")
             return .utc
         } catch {
-            throw configuration.timezone == nil ? CLIError.runtime(error.description) : CLIError.usage(error.description)
+            guard configuration.timezone == nil else { throw CLIError.usage(error.description) }
+            writeStandardError("warning: no time zone configured and the system's cannot be used (\(error)): days are cut in UTC\n")
+            return .utc
         }
     }
 

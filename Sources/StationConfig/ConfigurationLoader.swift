@@ -195,11 +195,18 @@ extension StationConfiguration {
         }
         let absolute = path.hasPrefix("/") ? path : base + "/" + path
         let normalized = normalize(absolute)
-        let forbidden = ["/", "/proc", "/sys", "/dev", "/etc", "/usr", "/bin", "/boot"]
-        guard !forbidden.contains(normalized) else {
+        guard !isSystemDirectory(normalized) else {
             throw reader.error(key, quoted(path), "is a system directory: use a directory of the agent's own, like /var/lib/station-agent")
         }
         return normalized
+    }
+
+    /// Trees the agent's files never belong in (kernel interfaces, configuration, programs and libraries), and
+    /// shared directories that are unsafe as a whole (anyone may create files in /tmp; /var, /home hold others').
+    static func isSystemDirectory(_ normalized: String) -> Bool {
+        let trees = ["/proc", "/sys", "/dev", "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/boot"]
+        let exact = ["/", "/var", "/var/lib", "/var/tmp", "/run", "/tmp", "/home", "/root", "/mnt", "/media", "/srv", "/opt"]
+        return exact.contains(normalized) || trees.contains { normalized == $0 || normalized.hasPrefix($0 + "/") }
     }
 
     private static func environmentDataDirectory(_ environment: [String: String]) throws(ConfigurationError) -> String? {
@@ -243,7 +250,9 @@ struct TableReader {
 
     func hexID(_ key: String) throws(ConfigurationError) -> UInt16? {
         guard let text = try string(key) else { return nil }
-        guard text.count == 4, let id = UInt16(text, radix: 16) else {
+        guard text.utf8.count == 4, text.utf8.allSatisfy({ $0 < 128 && Character(Unicode.Scalar($0)).isHexDigit }),
+              let id = UInt16(text, radix: 16)
+        else {
             throw error(key, quoted(text), "must be 4 hexadecimal digits in quotes, like \"0c2e\" (see `station-agent devices`)")
         }
         return id

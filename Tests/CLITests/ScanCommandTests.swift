@@ -4,6 +4,26 @@ import Testing
 /// Manual entry as an operator uses it when a label is damaged: `scan` and `scans`.
 @Suite("scan and scans commands")
 struct ScanCommandTests {
+    /// SPEC §3: with no `timezone` and no usable system zone, UTC and a warning; the commands cut days as the agent
+    /// does, so `verify` and `export` can check and rewrite what the agent wrote.
+    @Test("with no usable zone at all, the commands count in UTC and say so", .timeLimit(.minutes(1)))
+    func unusableSystemZoneMeansUTC() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scan-tz-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let environment = ["STATION_AGENT_DATA_DIR": directory.path, "STATION_AGENT_CONFIG": "", "TZ": "Mars/Olympus_Mons"]
+        #expect(try AgentProcess.agent(["scan", "SF1122334455667", "--in"], environment: environment).status == 0)
+        for command in [["counts", "--json"], ["scans", "--json"], ["export"], ["verify"]] {
+            let result = try AgentProcess.agent(command, environment: environment)
+            #expect(result.status == 0, "\(command): \(result.standardError)")
+            #expect(result.standardError.contains("days are cut in UTC"), "\(command): \(result.standardError)")
+        }
+        let counts = try AgentProcess.agent(["counts", "--json"], environment: environment)
+        let document = try #require(try AgentProcess.json(counts.standardOutput) as? [String: Any])
+        #expect(document["timezone"] as? String == "UTC")
+        #expect((document["totals"] as? [String: Int])?["inbound"] == 1)
+    }
+
     @Test("scan goes through the rules and the journal; scans lists it as JSON and safe CSV", .timeLimit(.minutes(1)))
     func manualEntry() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scan-cli-\(getpid())")

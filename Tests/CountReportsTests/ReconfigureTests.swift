@@ -41,3 +41,26 @@ struct ReconfigureTests {
         #expect(readText(oldJSON) == before, "files already written stay as they are")
     }
 }
+
+@Suite("SHA256SUMS lists every count file")
+struct ChecksumCompletenessTests {
+    @Test("a lost SHA256SUMS is rebuilt with every count file at the next write, other files left out",
+          .timeLimit(.minutes(1)))
+    func lostListIsRebuilt() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try await ScriptedSessionTests.buildJournal(directory)
+        let refresher = CountRefresher(
+            settings: ScriptedSessionTests.settings(directory), clock: TestClock(wallNanos: 0), logger: .init(label: "test"))
+        #expect(refresher.refresh(nowNanos: at("2026-11-04", 14, 0)).written.count == 3)
+        _ = run(["/bin/rm", directory.outbox + "/SHA256SUMS"])
+        try writeText(directory.outbox + "/notes.txt", "not a count file\n")
+
+        // The next refresh writes only today's files; the list names all six, each with its right digest.
+        #expect(refresher.refresh(nowNanos: at("2026-11-04", 14, 10)).written.map(\.date.description) == ["2026-11-04"])
+        let names = OutboxDirectory(path: directory.outbox).readChecksums().entries.keys.sorted()
+        #expect(names == ["01", "02", "04"].flatMap { ["yq-xiaohu_2026-11-\($0).csv", "yq-xiaohu_2026-11-\($0).json"] })
+        let check = run(["/bin/sh", "-c", "cd '\(directory.outbox)' && sha256sum -c --strict --quiet SHA256SUMS"])
+        #expect(check.status == 0, "\(check.output)")
+    }
+}
