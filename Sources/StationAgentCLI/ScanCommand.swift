@@ -14,8 +14,9 @@ struct ScanCommand: AsyncParsableCommand {
         abstract: "Enter a parcel code by hand, through the same rules as a USB scan.",
         discussion: """
             Prints one line: outcome, code, carrier, verdict, reason and the journal sequence number. The scan is \
-            recorded before anything is printed. A command card text (#STATION:UNDO) works too: with --device it \
-            undoes that device's newest parcel event of the last 10 minutes.
+            recorded before anything is printed. A command card text works too: with --device, #STATION:UNDO undoes \
+            that device's newest parcel event of the last 10 minutes, and #STATION:IN / #STATION:OUT switch a \
+            switchable device's mode (the --in/--out given does not matter for them).
             """)
 
     /// The direction typed by the operator; it becomes the manual scan's fixed role.
@@ -47,10 +48,15 @@ struct ScanCommand: AsyncParsableCommand {
                     + (known.isEmpty ? " (it configures no [[devices]]); leave --device out to record as `manual`"
                         : "; configured devices: \(known.joined(separator: ", "))"))
         }
+        // A mode card typed for a switchable device switches it, as scanning the card would (SPEC §5.3); anything
+        // else typed by hand goes in the direction given.
+        var role: DeviceRole = direction == .in ? .inbound : .outbound
+        if let device, configuration.device(named: device)?.role == .switchable,
+           CommandCard(code: NormalizedScan(raw: code).code)?.selectedDirection != nil {
+            role = .switchable
+        }
         let reading = SystemClock().now()
-        let scan = JournalScan(
-            raw: code, device: device ?? "manual", role: direction == .in ? .inbound : .outbound, source: .manual,
-            at: reading)
+        let scan = JournalScan(raw: code, device: device ?? "manual", role: role, source: .manual, at: reading)
         var logger = Logger(label: "station-agent.scan")
         logger.logLevel = .warning
         let journal: ScanJournal

@@ -4,6 +4,35 @@ import Testing
 /// Manual entry as an operator uses it when a label is damaged: `scan` and `scans`.
 @Suite("scan and scans commands")
 struct ScanCommandTests {
+    @Test("a mode card typed for a switchable device switches it; for a fixed one it is ignored", .timeLimit(.minutes(1)))
+    func typedModeCard() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scan-mode-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("station-agent.toml").path
+        try """
+            station_id = "mode-station"
+            timezone = "Asia/Shanghai"
+            data_dir = "\(directory.path)/data"
+
+            [[devices]]
+            name = "mobile"
+            vendor_id = "0c2e"
+            role = "switchable"
+
+            [[devices]]
+            name = "desk"
+            vendor_id = "05e0"
+            role = "inbound"
+            """.write(toFile: config, atomically: false, encoding: .utf8)
+        let switched = try AgentProcess.agent(["scan", "#station:out", "--in", "--device", "mobile", "--config", config])
+        #expect(switched.status == 0, "\(switched.standardError)")
+        #expect(switched.standardOutput.hasPrefix("command #STATION:OUT") && switched.standardOutput.contains("reason=-"),
+            "\(switched.standardOutput)")
+        let ignored = try AgentProcess.agent(["scan", "#STATION:OUT", "--in", "--device", "desk", "--config", config])
+        #expect(ignored.standardOutput.contains("reason=mode_card_ignored"), "\(ignored.standardOutput)")
+    }
+
     /// SPEC §3: with no `timezone` and no usable system zone, UTC and a warning; the commands cut days as the agent
     /// does, so `verify` and `export` can check and rewrite what the agent wrote.
     @Test("with no usable zone at all, the commands count in UTC and say so", .timeLimit(.minutes(1)))
