@@ -114,7 +114,7 @@ enum Schema {
     /// Opens the writer's connection: creates the directory and file if needed, refuses damaged or newer journals
     /// without touching them, then switches to WAL with `synchronous=FULL` and migrates.
     static func openForWriting(
-        dataDirectory: String, path: String, maximumPageCount: Int?, checkIntegrity: Bool = true
+        dataDirectory: String, path: String, maximumPageCount: Int?, checkIntegrity: Bool
     ) throws(JournalError)
         -> Connection
     {
@@ -177,7 +177,7 @@ enum Schema {
 
     /// `PRAGMA quick_check` (if `wholeFile`) and the schema version, before anything writes to the file. Reading
     /// the version reads the header, so a file that is not a journal is refused either way.
-    static func check(_ connection: Connection, path: String, wholeFile: Bool = true) throws(JournalError) {
+    static func check(_ connection: Connection, path: String, wholeFile: Bool) throws(JournalError) {
         if wholeFile {
             let messages: [String]
             do {

@@ -1,8 +1,5 @@
 public import ScanJournal
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The journal as the running agent reaches it: opened (and integrity-checked) on a thread of its
 /// own while the agent already reads its scanners.

@@ -185,9 +185,10 @@ final class DeviceService: Service, Sendable {
         // the codes in the log, and the agent stops well within systemd's TimeoutStopSec.
         let closer = Task { [pipeline, logger] in
             try await Task.sleep(for: Self.stopGrace)
-            guard let journal = pipeline.gate.current, journal.statistics.pending > 0 else { return }
-            logger.error(
-                "stopping: the journal still cannot commit \(journal.statistics.pending) scans; closing it, they are NOT recorded")
+            guard let journal = pipeline.gate.current else { return }
+            let pending = journal.statistics.pending
+            guard pending > 0 else { return }
+            logger.error("stopping: the journal still cannot commit \(pending) scans; closing it, they are NOT recorded")
             await journal.close()
         }
         await deviceManager.stopAll()
@@ -261,43 +262,47 @@ final class WatchdogService: Service, Sendable {
         while !Task.isCancelledOrShuttingDown {
             // The device manager is an actor: an answer here means its loop is alive.
             let scanners = await devices.current?.connectedScanners ?? []
-            guard let journal = gate.current else {
-                let status = "\(scanners.count) scanner(s) connected; opening the journal (checking its integrity), scans wait"
-                if status != lastStatus {
-                    notifier.status(status)
-                    lastStatus = status
-                }
-                notifier.watchdog()
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
-                continue
+            let status: String
+            let wait: Duration
+            if let journal = gate.current {
+                status = await journalStatus(journal, scanners: scanners, wasSynchronized: &wasSynchronized)
+                wait = interval
+            } else {
+                status = "\(scanners.count) scanner(s) connected; opening the journal (checking its integrity), scans wait"
+                wait = .seconds(1)
             }
-            let statistics = journal.statistics
-            let reading = clock.now()
-            if reading.isSynchronized != wasSynchronized {
-                if reading.isSynchronized {
-                    do {
-                        let corrected = try await journal.observeClock(reading)
-                        if corrected > 0 { logger.info("system clock synchronised: corrected the time of \(corrected) earlier event(s)") }
-                    } catch {
-                        logger.error("cannot correct event times: \(error)")
-                    }
-                } else {
-                    logger.warning("the system clock is not synchronised: events are recorded with their boot's monotonic time and corrected once it is")
-                }
-                wasSynchronized = reading.isSynchronized
-            }
-            if statistics.pending > 0, let failure = statistics.lastFailure {
-                logger.error("journal cannot commit (\(statistics.pending) scans held in memory): \(failure)")
-            }
-            let status = "\(scanners.count) scanner(s) connected\(scanners.isEmpty ? "" : ": " + scanners.joined(separator: ", ")); \(statistics.acceptedScans) scan(s) accepted since start"
-                + (statistics.pending > 0 ? "; \(statistics.pending) NOT yet committed" : "")
             if status != lastStatus {
                 notifier.status(status)
                 lastStatus = status
             }
             notifier.watchdog()
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
         }
+    }
+
+    /// Tells the journal when the clock has become synchronised, reports a journal that cannot commit, and returns
+    /// the STATUS= line.
+    private func journalStatus(_ journal: ScanJournal, scanners: [String], wasSynchronized: inout Bool?) async -> String {
+        let statistics = journal.statistics
+        let reading = clock.now()
+        if reading.isSynchronized != wasSynchronized {
+            if reading.isSynchronized {
+                do {
+                    let corrected = try await journal.observeClock(reading)
+                    if corrected > 0 { logger.info("system clock synchronised: corrected the time of \(corrected) earlier event(s)") }
+                } catch {
+                    logger.error("cannot correct event times: \(error)")
+                }
+            } else {
+                logger.warning("the system clock is not synchronised: events are recorded with their boot's monotonic time and corrected once it is")
+            }
+            wasSynchronized = reading.isSynchronized
+        }
+        if statistics.pending > 0, let failure = statistics.lastFailure {
+            logger.error("journal cannot commit (\(statistics.pending) scans held in memory): \(failure)")
+        }
+        return "\(scanners.count) scanner(s) connected\(scanners.isEmpty ? "" : ": " + scanners.joined(separator: ", ")); \(statistics.acceptedScans) scan(s) accepted since start"
+            + (statistics.pending > 0 ? "; \(statistics.pending) NOT yet committed" : "")
     }
 }
 

@@ -41,7 +41,8 @@ struct ScanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try global.loadConfiguration()
-        if let device, configuration.device(named: device) == nil {
+        let assigned = device.flatMap(configuration.device(named:))
+        if let device, assigned == nil {
             let known = configuration.devices.map(\.name)
             throw CLIError.usage(
                 "--device \(device): no such device in the configuration"
@@ -51,8 +52,7 @@ struct ScanCommand: AsyncParsableCommand {
         // A mode card typed for a switchable device switches it, as scanning the card would (SPEC §5.3); anything
         // else typed by hand goes in the direction given.
         var role: DeviceRole = direction == .in ? .inbound : .outbound
-        if let device, configuration.device(named: device)?.role == .switchable,
-           CommandCard(code: NormalizedScan(raw: code).code)?.selectedDirection != nil {
+        if assigned?.role == .switchable, CommandCard(code: NormalizedScan(raw: code).code)?.selectedDirection != nil {
             role = .switchable
         }
         let reading = SystemClock().now()
