@@ -90,3 +90,12 @@ struct AgentProcess {
         try JSONSerialization.jsonObject(with: Data(text.utf8))
     }
 }
+
+/// A fresh, empty directory under the temporary directory for one test, named after it and this process
+/// (the caller removes it, usually with `defer`).
+func scratchDirectory(_ name: String) throws -> URL {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(getpid())")
+    try? FileManager.default.removeItem(at: directory)
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return directory
+}

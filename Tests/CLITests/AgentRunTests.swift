@@ -52,8 +52,7 @@ struct AgentRunTests {
     @Test("plug, scan, plug a second scanner, unplug the first, reload, stop: every scan exactly once", .timeLimit(.minutes(2)))
     func fullSession() async throws {
         try await TestbedLock.withTestbed { testbed in
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agent-e2e-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let directory = try scratchDirectory("agent-e2e-\(UInt32.random(in: 0...UInt32.max))")
             defer { try? FileManager.default.removeItem(at: directory) }
             let configFile = directory.appendingPathComponent("station-agent.toml")
             try Self.configuration.write(to: configFile, atomically: true, encoding: .utf8)
@@ -167,8 +166,7 @@ extension AgentRunTests {
     @Test("a scanner another program holds is retried with backoff and read once it is free", .timeLimit(.minutes(1)))
     func retriesBusyScanner() async throws {
         try await TestbedLock.withTestbed { testbed in
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agent-retry-\(getpid())")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let directory = try scratchDirectory("agent-retry")
             defer { try? FileManager.default.removeItem(at: directory) }
             try testbed.add(fixture: fixturePath("roothub.umockdev"))
             let scanner = try EmulatedUSBDevice(fixture: fixturePath("keyboard-scanner.umockdev"))
@@ -241,8 +239,7 @@ final class BackgroundAgent: @unchecked Sendable {
 /// Whether this process may mount a tmpfs (root, and not a container that forbids mounts): tried once.
 let canMountTmpfs: Bool = {
     guard geteuid() == 0 else { return false }
-    let probe = FileManager.default.temporaryDirectory.appendingPathComponent("mount-probe-\(getpid())").path
-    guard (try? FileManager.default.createDirectory(atPath: probe, withIntermediateDirectories: true)) != nil else { return false }
+    guard let probe = (try? scratchDirectory("mount-probe"))?.path else { return false }
     defer { try? FileManager.default.removeItem(atPath: probe) }
     let plain = ["LD_PRELOAD", "UMOCKDEV_DIR"]
     guard let mounted = try? AgentProcess.run("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", probe], removing: plain),
@@ -260,8 +257,7 @@ extension AgentRunTests {
         .enabled(if: canMountTmpfs, "mounts a small tmpfs to fill: needs root and a kernel that lets it mount (CI has both)"))
     func stopWhileTheDiskIsFull() async throws {
         try await TestbedLock.withTestbed { testbed in
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agent-full-\(getpid())")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let directory = try scratchDirectory("agent-full")
             defer { try? FileManager.default.removeItem(at: directory) }
             let plain = ["LD_PRELOAD", "UMOCKDEV_DIR"]
             let mount = try AgentProcess.run("/bin/mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", directory.path], removing: plain)
@@ -299,8 +295,7 @@ extension AgentRunTests {
           .timeLimit(.minutes(1)))
     func reloadAppliesRulesAndCountSettings() async throws {
         try await TestbedLock.withTestbed { testbed in
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agent-reload-\(getpid())")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let directory = try scratchDirectory("agent-reload")
             defer { try? FileManager.default.removeItem(at: directory) }
             let configFile = directory.appendingPathComponent("station-agent.toml")
             func configuration(name: String, window: Int) -> String {

@@ -11,9 +11,7 @@ struct CountCommandTests {
         var outbox: String { directory.path + "/data/outbox" }
 
         init(_ name: String) throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(getpid())")
-            try? FileManager.default.removeItem(at: directory)
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            directory = try scratchDirectory(name)
             config = directory.appendingPathComponent("station-agent.toml").path
             try """
                 station_id = "cli-station"

@@ -104,8 +104,7 @@ struct DevicesCommandTests {
         #expect(usage.status == 2)
         #expect(usage.standardError.contains("--colour"))
 
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-config-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try scratchDirectory("cli-config")
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("bad.toml")
         try "duplicate_window_seconds = -3\n".write(to: file, atomically: true, encoding: .utf8)

@@ -9,8 +9,7 @@ struct DoctorCommandTests {
         .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/umockdev-run"), "needs umockdev-run"),
         .timeLimit(.minutes(1)))
     func configuredDevices() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("doctor-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try scratchDirectory("doctor")
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("station-agent.toml")
         try """

@@ -5,8 +5,7 @@ import Testing
 struct RunFaultTests {
     @Test("a damaged journal stops the agent with exit 1 and the reason, and is left untouched", .timeLimit(.minutes(1)))
     func damagedJournal() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("run-fault-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try scratchDirectory("run-fault")
         defer { try? FileManager.default.removeItem(at: directory) }
         let journal = directory.appendingPathComponent("journal.sqlite3")
         let garbage = Data((0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })

@@ -6,8 +6,7 @@ import Testing
 struct ScanCommandTests {
     @Test("a mode card typed for a switchable device switches it; for a fixed one it is ignored", .timeLimit(.minutes(1)))
     func typedModeCard() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scan-mode-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try scratchDirectory("scan-mode")
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("station-agent.toml").path
         try """
@@ -37,8 +36,7 @@ struct ScanCommandTests {
     /// does, so `verify` and `export` can check and rewrite what the agent wrote.
     @Test("with no usable zone at all, the commands count in UTC and say so", .timeLimit(.minutes(1)))
     func unusableSystemZoneMeansUTC() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scan-tz-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try scratchDirectory("scan-tz")
         defer { try? FileManager.default.removeItem(at: directory) }
         let environment = ["STATION_AGENT_DATA_DIR": directory.path, "STATION_AGENT_CONFIG": "", "TZ": "Mars/Olympus_Mons"]
         #expect(try AgentProcess.agent(["scan", "SF1122334455667", "--in"], environment: environment).status == 0)
@@ -55,8 +53,7 @@ struct ScanCommandTests {
 
     @Test("scan goes through the rules and the journal; scans lists it as JSON and safe CSV", .timeLimit(.minutes(1)))
     func manualEntry() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scan-cli-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try scratchDirectory("scan-cli")
         defer { try? FileManager.default.removeItem(at: directory) }
         let environment = ["STATION_AGENT_DATA_DIR": directory.path, "STATION_AGENT_CONFIG": ""]
 

@@ -14,8 +14,7 @@ struct ReconfigureTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try await ScriptedSessionTests.buildJournal(directory)
-        let refresher = CountRefresher(
-            settings: ScriptedSessionTests.settings(directory), clock: TestClock(wallNanos: 0), logger: .init(label: "test"))
+        let refresher = ScriptedSessionTests.refresher(ScriptedSessionTests.settings(directory))
         let first = refresher.refresh(nowNanos: at("2026-11-04", 14, 0))
         #expect(first.failures.isEmpty && !first.written.isEmpty)
         let oldJSON = directory.outbox + "/yq-xiaohu_2026-11-04.json"
@@ -50,8 +49,7 @@ struct ChecksumCompletenessTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try await ScriptedSessionTests.buildJournal(directory)
-        let refresher = CountRefresher(
-            settings: ScriptedSessionTests.settings(directory), clock: TestClock(wallNanos: 0), logger: .init(label: "test"))
+        let refresher = ScriptedSessionTests.refresher(ScriptedSessionTests.settings(directory))
         #expect(refresher.refresh(nowNanos: at("2026-11-04", 14, 0)).written.count == 3)
         _ = run(["/bin/rm", directory.outbox + "/SHA256SUMS"])
         try writeText(directory.outbox + "/notes.txt", "not a count file\n")

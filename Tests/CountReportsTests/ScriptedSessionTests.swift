@@ -23,6 +23,11 @@ struct ScriptedSessionTests {
             agentVersion: "test-1")
     }
 
+    /// A refresher over `settings`; every test passes the time to `refresh(nowNanos:)`, so its clock is never read.
+    static func refresher(_ settings: CountSettings) -> CountRefresher {
+        CountRefresher(settings: settings, clock: TestClock(wallNanos: 0), logger: .init(label: "test"))
+    }
+
     /// Builds the journal. Sequence numbers in brackets.
     static func buildJournal(_ directory: TemporaryDirectory) async throws {
         let journal = try ScanJournal(dataDirectory: directory.dataDirectory)
@@ -112,7 +117,7 @@ struct ScriptedSessionTests {
         defer { directory.remove() }
         try await Self.buildJournal(directory)
         let settings = Self.settings(directory)
-        let refresher = CountRefresher(settings: settings, clock: TestClock(wallNanos: 0), logger: .init(label: "test"))
+        let refresher = Self.refresher(settings)
 
         // The box starts on day 4 at 14:00: days 1 and 2 are finalised, day 4 (today) is written open; day 3 had
         // no events and gets no files.
@@ -233,7 +238,7 @@ struct ScriptedSessionTests {
         defer { directory.remove() }
         try await Self.buildJournal(directory)
         let settings = Self.settings(directory)
-        let refresher = CountRefresher(settings: settings, clock: TestClock(wallNanos: 0), logger: .init(label: "test"))
+        let refresher = Self.refresher(settings)
         let path4 = directory.outbox + "/yq-xiaohu_2026-11-04.json"
         let path5 = directory.outbox + "/yq-xiaohu_2026-11-05.json"
 
@@ -253,7 +258,7 @@ struct ScriptedSessionTests {
 
         // The box is off from day 5 evening to day 7: on start, day 5 (a non-final file) is finalised; finished
         // days are not rewritten.
-        let restarted = CountRefresher(settings: settings, clock: TestClock(wallNanos: 0), logger: .init(label: "test"))
+        let restarted = Self.refresher(settings)
         let start = restarted.refresh(nowNanos: at("2026-11-07", 8, 0))
         #expect(start.written.map { "\($0.date) \($0.isFinal)" } == ["2026-11-05 true", "2026-11-07 false"])
         #expect(readText(path5).flatMap(CountDocument.finalFlag(inJSON:)) == true)
@@ -264,7 +269,7 @@ struct ScriptedSessionTests {
         defer { other.remove() }
         var moved = settings
         moved.outboxDirectory = other.outbox
-        let fresh = CountRefresher(settings: moved, clock: TestClock(wallNanos: 0), logger: .init(label: "test"))
+        let fresh = Self.refresher(moved)
         let all = fresh.refresh(nowNanos: at("2026-11-07", 8, 0))
         #expect(all.written.map { "\($0.date) \($0.isFinal)" } == ["2026-11-01 true", "2026-11-02 true", "2026-11-04 true", "2026-11-07 false"])
     }
@@ -274,7 +279,7 @@ struct ScriptedSessionTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try await Self.buildJournal(directory)
-        let refresher = CountRefresher(settings: Self.settings(directory), clock: TestClock(wallNanos: 0), logger: .init(label: "test"))
+        let refresher = Self.refresher(Self.settings(directory))
         let report = refresher.refresh(nowNanos: 42 * 1_000_000_000)
         #expect(report.written.isEmpty)
         #expect(report.failures.isEmpty)
@@ -292,7 +297,7 @@ struct ScriptedSessionTests {
         try await Self.buildJournal(directory)
         let settings = Self.settings(directory)
         let now = at("2026-11-04", 14, 0)
-        CountRefresher(settings: settings, clock: TestClock(wallNanos: 0), logger: .init(label: "test")).refresh(nowNanos: now)
+        Self.refresher(settings).refresh(nowNanos: now)
         let reader = try JournalReader(dataDirectory: directory.dataDirectory)
         #expect(Verification.run(settings: settings, reader: reader, nowNanos: now).isOK)
 
