@@ -11,7 +11,15 @@ TEST_FLAGS ?=
 # instead of running into the CI's own limit with nothing said.
 TEST_TIMEOUT ?= 1500
 RUN_TESTS = STATION_AGENT_REQUIRE_DEVICE_TESTS=1 timeout --kill-after=30 $(TEST_TIMEOUT) umockdev-wrapper
-TIMED_OUT = { rc=$$?; [ $$rc -ne 124 ] || echo "make: the test run did not finish within $(TEST_TIMEOUT) s: a test hangs (the last test 'started' above and not 'passed'); TEST_TIMEOUT=seconds changes the limit" >&2; exit $$rc; }
+# Each run's whole output is kept in .build/<target>.log. When a run fails, the lines that say why
+# (failed tests, umockdev/GLib errors, crashes, the time limit) are said again at the end, where the
+# tail of a CI log shows them, not above a crash report's registers and library list.
+TEST_LOG = .build/$@.log
+WHY_FAILED = { rc=$${PIPESTATUS[0]}; [ $$rc -eq 0 ] && exit 0; \
+	echo "make: $@ failed (exit $$rc); what the run said about it (whole output: $(TEST_LOG)):" >&2; \
+	grep -a -E '✘|ERROR \*\*|CRITICAL \*\*|Fatal error|crashed|unexpected signal' $(TEST_LOG) | tail -40 >&2; \
+	[ $$rc -ne 124 ] || echo "make: the test run did not finish within $(TEST_TIMEOUT) s: a test hangs (the last test 'started' above and not 'passed'); TEST_TIMEOUT=seconds changes the limit" >&2; \
+	exit $$rc; }
 
 .PHONY: all deps build release run test test-debug test-release e2e bench clean
 
@@ -44,11 +52,11 @@ test: test-debug test-release
 
 test-debug: deps
 	$(SWIFT) build --build-tests
-	$(RUN_TESTS) $(SWIFT) test --skip-build $(TEST_FLAGS) || $(TIMED_OUT)
+	$(RUN_TESTS) $(SWIFT) test --skip-build $(TEST_FLAGS) 2>&1 | tee $(TEST_LOG); $(WHY_FAILED)
 
 test-release: deps
 	$(SWIFT) build -c release --build-tests
-	$(RUN_TESTS) $(SWIFT) test -c release --skip-build $(TEST_FLAGS) || $(TIMED_OUT)
+	$(RUN_TESTS) $(SWIFT) test -c release --skip-build $(TEST_FLAGS) 2>&1 | tee $(TEST_LOG); $(WHY_FAILED)
 
 ## e2e: the real-kernel end-to-end test: a QEMU guest with Debian's kernel, udevd, dummy_hcd
 ## gadget scanners and the release-built agent as the station-agent user (see e2e/README.md).

@@ -301,7 +301,15 @@ public final class EmulatedUSBDevice: Sendable {
         return true
     }
 
+    /// As the kernel's usbfs: once the device is gone only reaping (and discarding) what was
+    /// submitted still works; everything else, claims and driver changes included, is ENODEV.
+    private static let answeredAfterUnplug: Set<UInt> = [
+        station_usbdevfs_reapurb(), station_usbdevfs_reapurbndelay(), station_usbdevfs_discardurb(),
+        station_usbdevfs_get_capabilities(),
+    ]
+
     private func dispatch(request: UInt, arg: UnsafeMutablePointer<UMockdevIoctlData>) -> (Int, Int32) {
+        if !Self.answeredAfterUnplug.contains(request), state.withLock({ $0.unplugged }) { return (-1, ENODEV) }
         switch request {
         case station_usbdevfs_get_capabilities():
             guard let data = resolve(arg, 4) else { return (-1, EFAULT) }
@@ -418,7 +426,9 @@ public final class EmulatedUSBDevice: Sendable {
 
     private func updateDriverLink(interface: UInt8, driver: String?) {
         guard let path = interfacePathByNumber[interface], let testbed = testbed.withLock({ $0 }) else { return }
-        testbed.setDriverLink(interfacePath: path, driver: driver)
+        // Once unplugged the device's sysfs is being (or has been) removed, and a device plugged
+        // later at the same path is not this one.
+        testbed.setDriverLink(interfacePath: path, driver: driver) { !state.withLock { $0.unplugged } }
     }
 
     private func submit(_ arg: UnsafeMutablePointer<UMockdevIoctlData>) -> (Int, Int32) {

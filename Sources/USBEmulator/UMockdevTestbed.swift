@@ -20,7 +20,12 @@ public final class USBTestbed: Sendable {
     /// GObject; umockdev's testbed API is called from the test's threads only while no device
     /// change is in progress, which the `Mutex` below serialises.
     nonisolated(unsafe) let raw: UnsafeMutablePointer<UMockdevTestbed>
-    private let lock = Mutex<[String: EmulatedUSBDevice]>([:])
+    /// The live devices by sysfs path. Its lock also serialises every change to the fake /sys: the
+    /// emulator rewrites `driver` links on umockdev's ioctl thread (claim, release, the program
+    /// closing the node) while the test adds and removes devices on its own thread, and umockdev
+    /// ends the whole process (SIGTRAP) on any file error in either: a link made in a directory
+    /// being removed, a link removed twice, a directory not empty when removed.
+    private let sysfs = Mutex<[String: EmulatedUSBDevice]>([:])
 
     /// True when this process runs under the umockdev preload.
     public static var isAvailable: Bool {
@@ -56,6 +61,11 @@ public final class USBTestbed: Sendable {
 
     /// Adds devices from umockdev's text format (no live behaviour: descriptors and sysfs only).
     public func add(description: String) throws(EmulatorError) {
+        try sysfs.withLock { _ throws(EmulatorError) in try addLocked(description: description) }
+    }
+
+    /// Adds a description; the caller holds the `sysfs` lock.
+    private func addLocked(description: String) throws(EmulatorError) {
         var error: UnsafeMutablePointer<GError>?
         if umockdev_testbed_add_from_string(raw, description, &error) == 0 {
             let message = error.map { String(cString: $0.pointee.message) } ?? "unknown error"
@@ -84,8 +94,10 @@ public final class USBTestbed: Sendable {
             throw EmulatorError("cannot attach the usbdevfs emulator to \(device.deviceNode): \(message)")
         }
         device.attach(to: self)
-        lock.withLock { $0[device.sysfsPath] = device }
-        try add(description: device.description)
+        try sysfs.withLock { devices throws(EmulatorError) in
+            devices[device.sysfsPath] = device
+            try addLocked(description: device.description)
+        }
     }
 
     /// Unplugs a live device as the kernel does: pending transfers end with ENODEV (libusb reports
@@ -100,12 +112,19 @@ public final class USBTestbed: Sendable {
             usleep(5000)
             waited += 5
         }
-        remove(path: device.sysfsPath, interfaces: device.interfacePaths)
-        lock.withLock { _ = $0.removeValue(forKey: device.sysfsPath) }
+        sysfs.withLock { devices in
+            removeLocked(path: device.sysfsPath, interfaces: device.interfacePaths)
+            _ = devices.removeValue(forKey: device.sysfsPath)
+        }
     }
 
     /// Removes a device (and the given child paths, both as `/devices/...`) with "remove" uevents.
     public func remove(path: String, interfaces: [String] = []) {
+        sysfs.withLock { _ in removeLocked(path: path, interfaces: interfaces) }
+    }
+
+    /// The caller holds the `sysfs` lock.
+    private func removeLocked(path: String, interfaces: [String]) {
         // umockdev's API names devices by their /sys path; descriptions use the /devices path.
         for child in interfaces { umockdev_testbed_uevent(raw, "/sys" + child, "remove") }
         umockdev_testbed_uevent(raw, "/sys" + path, "remove")
@@ -114,11 +133,16 @@ public final class USBTestbed: Sendable {
     }
 
     /// Points an interface's `driver` link at `driver`, or removes it (nil), as the kernel's
-    /// binding and unbinding do.
-    func setDriverLink(interfacePath: String, driver: String?) {
-        unlink(rootDirectory + "/sys" + interfacePath + "/driver")
-        if let driver {
-            umockdev_testbed_set_attribute_link(raw, "/sys" + interfacePath, "driver", "../../../../../../../bus/usb/drivers/" + driver)
+    /// binding and unbinding do; nothing once `stillPlugged` (asked under the lock) says the device
+    /// is gone, or when its interface directory no longer exists.
+    func setDriverLink(interfacePath: String, driver: String?, stillPlugged: () -> Bool) {
+        let directory = rootDirectory + "/sys" + interfacePath
+        sysfs.withLock { _ in
+            guard stillPlugged(), access(directory, F_OK) == 0 else { return }
+            unlink(directory + "/driver")
+            if let driver {
+                umockdev_testbed_set_attribute_link(raw, "/sys" + interfacePath, "driver", "../../../../../../../bus/usb/drivers/" + driver)
+            }
         }
     }
 }

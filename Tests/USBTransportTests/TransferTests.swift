@@ -192,6 +192,36 @@ struct TransferTests {
         }
     }
 
+    /// The program gives a device back (release, kernel driver re-attached: the emulator rewrites
+    /// the `driver` link on its ioctl thread) while the test unplugs it (the emulator removes the
+    /// device's sysfs tree on the test's thread). umockdev ends the process on any file error in
+    /// either, so the two must never interleave; this plays the race many times over.
+    @Test("unplugging while the program gives the device back never races the emulator's sysfs", .timeLimit(.minutes(2)))
+    func unplugRacesClose() async throws {
+        try await TestbedLock.withTestbed { testbed in
+            try testbed.add(fixture: fixturePath("roothub.umockdev"))
+            let context = try USBContext()
+            defer { context.shutdown() }
+            for round in 0..<60 {
+                let address = UInt8(10 + round)
+                let device = try EmulatedUSBDevice(fixture: fixturePath("keyboard-scanner.umockdev"), address: address)
+                try testbed.plug(device)
+                let info = try await withTimeout(5, "the device at address \(address)") { () -> USBDeviceInfo in
+                    while true {
+                        if let info = context.devices().first(where: { $0.id.address == address }) { return info }
+                        try await Task.sleep(for: .milliseconds(2))
+                    }
+                }
+                let handle = try context.open(info.id)
+                #expect(try handle.claimInterface(0).detachedKernelDriver)
+                let closing = Task.detached { await handle.close() }
+                if round % 3 != 0 { try await Task.sleep(for: .microseconds(50 * (round % 7))) }
+                testbed.unplug(device, drainTimeoutMilliseconds: 0)
+                try await withTimeout(5, "close during unplug") { await closing.value }
+            }
+        }
+    }
+
     @Test("a device plugged in after start is reported by hotplug", .timeLimit(.minutes(1)))
     func hotplugArrival() async throws {
         try await TestbedLock.withTestbed { testbed in
