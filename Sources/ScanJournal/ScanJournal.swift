@@ -170,6 +170,8 @@ final class Writer: @unchecked Sendable {
     private var held: [Job] = []
     private var delay: Int64
     private var faulted = false
+    /// Scans held when the last retry was logged above debug.
+    private var lastLoggedHeld = 0
     private var lastFailure: String?
 
     init(connection: Connection, mailbox: WriterMailbox, options: JournalOptions, logger: Logger, path: String) {
@@ -243,7 +245,10 @@ final class Writer: @unchecked Sendable {
                     for job in batch where !job.isScan { job.fail(error) }
                     let heldScans = held.count
                     mailbox.setHeld(heldScans, failure: error.description)
-                    let level: Logger.Level = faulted ? .error : .critical
+                    // The first failure is critical; after it, a retry is worth an error line only when it holds
+                    // more scans than the last one said (the agent's watchdog loop repeats the state every interval).
+                    let level: Logger.Level = !faulted ? .critical : heldScans != lastLoggedHeld ? .error : .debug
+                    lastLoggedHeld = heldScans
                     logger.log(
                         level: level,
                         """

@@ -185,6 +185,44 @@ struct FaultTests {
         await journal.close()
     }
 
+    /// A full disk is a critical line once; the writer's retries after it are an error line only when they hold more
+    /// scans than the last line said, so a technician reading the log of a long outage sees what changed, not a
+    /// line per retry (the agent's watchdog loop repeats the state every interval anyway).
+    @Test(.timeLimit(.minutes(1)))
+    func aFullDiskIsLoggedWhenItStartsAndWhenMoreScansWait() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let log = CapturedLog()
+        let options = JournalOptions(initialRetryDelayNanos: 2_000_000, maximumRetryDelayNanos: 5_000_000)
+        let journal = try ScanJournal(dataDirectory: directory.dataDirectory, options: options, logger: log.logger)
+        try await journal.setMaximumPageCount(1)
+        let clock = TestClock(wallNanos: 1_780_000_000_000_000_000)
+        func submit(_ index: Int) -> Task<Void, any Error> {
+            let raw = "WAIT" + String(10_000_000 + index) + String(repeating: " ", count: 5_000)
+            let scan = JournalScan(raw: raw, device: "desk", role: .inbound, at: clock.now())
+            return Task { _ = try await journal.submit(scan) }
+        }
+        let first = submit(0)
+        #expect(await eventually(seconds: 10) { journal.statistics.failedCommits >= 4 })
+        let second = submit(1)
+        let failedBefore = journal.statistics.failedCommits
+        #expect(await eventually(seconds: 10) {
+            journal.statistics.pending == 2 && journal.statistics.failedCommits >= failedBefore + 4
+        })
+        try await journal.setMaximumPageCount(nil)
+        try await first.value
+        try await second.value
+        await journal.close()
+
+        let lines = log.messages.filter { $0.contains("journal cannot commit") }
+        let critical = lines.filter { $0.hasPrefix("critical:") }
+        let errors = lines.filter { $0.hasPrefix("error:") }
+        #expect(critical.count == 1 && critical.first?.contains("1 scans held") == true, "\(critical)")
+        #expect(errors.count == 1 && errors.first?.contains("2 scans held") == true, "\(errors)")
+        #expect(lines.filter { $0.hasPrefix("debug:") }.count >= 6, "the retries in between: \(lines.count) lines")
+        #expect(log.messages.contains { $0.hasPrefix("notice:") && $0.contains("writable again") })
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func beyondTheBacklogBoundScansAreRefusedNotLost() async throws {
         let directory = try TemporaryDirectory()
