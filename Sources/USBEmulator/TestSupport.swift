@@ -103,6 +103,7 @@ public enum TestbedLock {
         await acquire()
         defer { release() }
         let testbed = try USBTestbed()
+        defer { testbed.retire() }
         return try await body(testbed)
     }
 

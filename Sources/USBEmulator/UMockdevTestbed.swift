@@ -25,7 +25,13 @@ public final class USBTestbed: Sendable {
     /// closing the node) while the test adds and removes devices on its own thread, and umockdev
     /// ends the whole process (SIGTRAP) on any file error in either: a link made in a directory
     /// being removed, a link removed twice, a directory not empty when removed.
-    private let sysfs = Mutex<[String: EmulatedUSBDevice]>([:])
+    private let sysfs = Mutex(Sysfs())
+
+    private struct Sysfs {
+        var devices: [String: EmulatedUSBDevice] = [:]
+        /// Set once the test that owned the test bed has ended and its directory is gone.
+        var retired = false
+    }
 
     /// True when this process runs under the umockdev preload.
     public static var isAvailable: Bool {
@@ -48,6 +54,9 @@ public final class USBTestbed: Sendable {
     }
 
     deinit {
+        // umockdev removes its directory when the test bed is freed and ends the process if it is
+        // already gone: a retired test bed (its directory removed by `retire()`) gives it back empty.
+        if sysfs.withLock({ $0.retired }) { mkdir(rootDirectory, 0o700) }
         g_object_unref(raw)
     }
 
@@ -61,7 +70,10 @@ public final class USBTestbed: Sendable {
 
     /// Adds devices from umockdev's text format (no live behaviour: descriptors and sysfs only).
     public func add(description: String) throws(EmulatorError) {
-        try sysfs.withLock { _ throws(EmulatorError) in try addLocked(description: description) }
+        try sysfs.withLock { sysfs throws(EmulatorError) in
+            guard !sysfs.retired else { throw EmulatorError("the test bed is retired: its test has ended") }
+            try addLocked(description: description)
+        }
     }
 
     /// Adds a description; the caller holds the `sysfs` lock.
@@ -94,8 +106,9 @@ public final class USBTestbed: Sendable {
             throw EmulatorError("cannot attach the usbdevfs emulator to \(device.deviceNode): \(message)")
         }
         device.attach(to: self)
-        try sysfs.withLock { devices throws(EmulatorError) in
-            devices[device.sysfsPath] = device
+        try sysfs.withLock { sysfs throws(EmulatorError) in
+            guard !sysfs.retired else { throw EmulatorError("the test bed is retired: its test has ended") }
+            sysfs.devices[device.sysfsPath] = device
             try addLocked(description: device.description)
         }
     }
@@ -112,15 +125,19 @@ public final class USBTestbed: Sendable {
             usleep(5000)
             waited += 5
         }
-        sysfs.withLock { devices in
+        sysfs.withLock { sysfs in
+            guard !sysfs.retired else { return }
             removeLocked(path: device.sysfsPath, interfaces: device.interfacePaths)
-            _ = devices.removeValue(forKey: device.sysfsPath)
+            _ = sysfs.devices.removeValue(forKey: device.sysfsPath)
         }
     }
 
     /// Removes a device (and the given child paths, both as `/devices/...`) with "remove" uevents.
     public func remove(path: String, interfaces: [String] = []) {
-        sysfs.withLock { _ in removeLocked(path: path, interfaces: interfaces) }
+        sysfs.withLock { sysfs in
+            guard !sysfs.retired else { return }
+            removeLocked(path: path, interfaces: interfaces)
+        }
     }
 
     /// The caller holds the `sysfs` lock.
@@ -137,14 +154,51 @@ public final class USBTestbed: Sendable {
     /// is gone, or when its interface directory no longer exists.
     func setDriverLink(interfacePath: String, driver: String?, stillPlugged: () -> Bool) {
         let directory = rootDirectory + "/sys" + interfacePath
-        sysfs.withLock { _ in
-            guard stillPlugged(), access(directory, F_OK) == 0 else { return }
+        sysfs.withLock { sysfs in
+            guard !sysfs.retired, stillPlugged(), access(directory, F_OK) == 0 else { return }
             unlink(directory + "/driver")
             if let driver {
                 umockdev_testbed_set_attribute_link(raw, "/sys" + interfacePath, "driver", "../../../../../../../bus/usb/drivers/" + driver)
             }
         }
     }
+}
+
+extension USBTestbed {
+    /// Ends the test bed's use when its test ends: removes its directory (umockdev does only when
+    /// the test bed is freed, which never comes for one that had a live device: its ioctl handler
+    /// keeps the device, and the device the test bed, for the life of the process). Afterwards
+    /// adding a device fails and removing one, or a late `driver` link change from the ioctl thread,
+    /// does nothing.
+    func retire() {
+        let root = rootDirectory
+        sysfs.withLock { sysfs in
+            guard !sysfs.retired else { return }
+            sysfs.retired = true
+            removeTree(root)
+        }
+    }
+}
+
+/// Removes a directory tree, depth first and not following links; unlike umockdev's own removal,
+/// no error ends the process (what cannot be removed stays).
+private func removeTree(_ path: String) {
+    var info = stat()
+    guard lstat(path, &info) == 0 else { return }
+    guard info.st_mode & S_IFMT == S_IFDIR else {
+        unlink(path)
+        return
+    }
+    var names: [String] = []
+    if let directory = opendir(path) {
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        closedir(directory)
+    }
+    for name in names { removeTree(path + "/" + name) }
+    rmdir(path)
 }
 
 /// Reading and rewriting umockdev's text format.

@@ -55,7 +55,7 @@ struct AgentRunTests {
             let directory = try scratchDirectory("agent-e2e-\(UInt32.random(in: 0...UInt32.max))")
             defer { try? FileManager.default.removeItem(at: directory) }
             let configFile = directory.appendingPathComponent("station-agent.toml")
-            try Self.configuration.write(to: configFile, atomically: true, encoding: .utf8)
+            try Self.configuration.write(to: configFile, atomically: false, encoding: .utf8)
             let dataDirectory = directory.appendingPathComponent("data").path
 
             try testbed.add(fixture: fixturePath("roothub.umockdev"))

@@ -18,7 +18,7 @@ struct CountCommandTests {
                 station_name = "测试站"
                 timezone = "Asia/Shanghai"
                 data_dir = "\(directory.path)/data"
-                """.write(toFile: config, atomically: true, encoding: .utf8)
+                """.write(toFile: config, atomically: false, encoding: .utf8)
         }
 
         func agent(_ arguments: [String]) throws -> AgentProcess.Result {
@@ -80,7 +80,7 @@ struct CountCommandTests {
 
         // An edited count file: its checksum no longer matches, and recomputing finds the changed number.
         try file.replacingOccurrences(of: "\"inbound\": 3,", with: "\"inbound\": 4,")
-            .write(toFile: jsonPath, atomically: true, encoding: .utf8)
+            .write(toFile: jsonPath, atomically: false, encoding: .utf8)
         verify = try station.agent(["verify", "--json"])
         #expect(verify.status == 3)
         let report = try #require(try AgentProcess.json(verify.standardOutput) as? [String: Any])
@@ -97,7 +97,7 @@ struct CountCommandTests {
         let broken = sums.split(separator: "\n").map { line in
             line.hasSuffix(".csv") ? String(repeating: "f", count: 64) + line.dropFirst(64) : String(line)
         }.joined(separator: "\n") + "\n"
-        try broken.write(toFile: sumsPath, atomically: true, encoding: .utf8)
+        try broken.write(toFile: sumsPath, atomically: false, encoding: .utf8)
         verify = try station.agent(["verify"])
         #expect(verify.status == 3)
         #expect(verify.standardOutput.contains("checksum-mismatch"))

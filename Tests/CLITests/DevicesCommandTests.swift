@@ -107,7 +107,7 @@ struct DevicesCommandTests {
         let directory = try scratchDirectory("cli-config")
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("bad.toml")
-        try "duplicate_window_seconds = -3\n".write(to: file, atomically: true, encoding: .utf8)
+        try "duplicate_window_seconds = -3\n".write(to: file, atomically: false, encoding: .utf8)
         let config = try AgentProcess.agent(["devices", "--config", file.path], environment: Self.environment)
         #expect(config.status == 2)
         #expect(config.standardError.contains("duplicate_window_seconds = -3"), "\(config.standardError)")

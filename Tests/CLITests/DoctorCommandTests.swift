@@ -27,7 +27,7 @@ struct DoctorCommandTests {
             vendor_id = "0403"
             protocol = "ftdi"
             role = "outbound"
-            """.write(to: config, atomically: true, encoding: .utf8)
+            """.write(to: config, atomically: false, encoding: .utf8)
         let result = try AgentProcess.agentUnderUmockdevRun(
             fixtures: ["roothub.umockdev", "keyboard-scanner.umockdev"].map { fixturePath($0) },
             ["doctor", "--json", "--config", config.path])
