@@ -15,6 +15,9 @@ public struct JournalOptions: Sendable, Hashable {
     /// First and longest wait between retries of a failed commit.
     public var initialRetryDelayNanos: Int64
     public var maximumRetryDelayNanos: Int64
+    /// While commits keep failing the same way, how often the log says so again (it always does when more scans
+    /// wait or the failure changes): a reminder for `station-agent scan`, which has no watchdog loop to repeat it.
+    public var faultReminderNanos: Int64
     /// A cap on the journal's size in pages (`PRAGMA max_page_count`): commits beyond it fail as "disk full".
     /// Useful to keep the journal from filling a shared SD card; tests use it to simulate a full disk.
     public var maximumPageCount: Int?
@@ -25,12 +28,14 @@ public struct JournalOptions: Sendable, Hashable {
 
     public init(
         maximumBacklog: Int = 10_000, maximumBatch: Int = 2_000, initialRetryDelayNanos: Int64 = 100_000_000,
-        maximumRetryDelayNanos: Int64 = 10_000_000_000, maximumPageCount: Int? = nil, checksIntegrityAtOpen: Bool = true
+        maximumRetryDelayNanos: Int64 = 10_000_000_000, faultReminderNanos: Int64 = 60_000_000_000,
+        maximumPageCount: Int? = nil, checksIntegrityAtOpen: Bool = true
     ) {
         self.maximumBacklog = maximumBacklog
         self.maximumBatch = maximumBatch
         self.initialRetryDelayNanos = initialRetryDelayNanos
         self.maximumRetryDelayNanos = maximumRetryDelayNanos
+        self.faultReminderNanos = faultReminderNanos
         self.maximumPageCount = maximumPageCount
         self.checksIntegrityAtOpen = checksIntegrityAtOpen
     }
@@ -170,8 +175,8 @@ final class Writer: @unchecked Sendable {
     private var held: [Job] = []
     private var delay: Int64
     private var faulted = false
-    /// Scans held when the last retry was logged above debug.
-    private var lastLoggedHeld = 0
+    /// What the last retry logged above debug said, and when.
+    private var lastLogged: (held: Int, failure: String, at: ContinuousClock.Instant)?
     private var lastFailure: String?
 
     init(connection: Connection, mailbox: WriterMailbox, options: JournalOptions, logger: Logger, path: String) {
@@ -246,9 +251,20 @@ final class Writer: @unchecked Sendable {
                     let heldScans = held.count
                     mailbox.setHeld(heldScans, failure: error.description)
                     // The first failure is critical; after it, a retry is worth an error line only when it holds
-                    // more scans than the last one said (the agent's watchdog loop repeats the state every interval).
-                    let level: Logger.Level = !faulted ? .critical : heldScans != lastLoggedHeld ? .error : .debug
-                    lastLoggedHeld = heldScans
+                    // more scans, or fails differently, than the last line said, or as a reminder (the agent's
+                    // watchdog loop also repeats the state every interval).
+                    let now = ContinuousClock.now
+                    let level: Logger.Level
+                    if !faulted {
+                        level = .critical
+                    } else if let last = lastLogged, last.held == heldScans, last.failure == error.description,
+                        now - last.at < .nanoseconds(options.faultReminderNanos)
+                    {
+                        level = .debug
+                    } else {
+                        level = .error
+                    }
+                    if level != .debug { lastLogged = (heldScans, error.description, now) }
                     logger.log(
                         level: level,
                         """

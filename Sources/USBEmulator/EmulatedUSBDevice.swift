@@ -301,12 +301,10 @@ public final class EmulatedUSBDevice: Sendable {
         return true
     }
 
-    /// As the kernel's usbfs: once the device is gone only reaping (and discarding) what was
-    /// submitted still works; everything else, claims and driver changes included, is ENODEV.
-    private static let answeredAfterUnplug: Set<UInt> = [
-        station_usbdevfs_reapurb(), station_usbdevfs_reapurbndelay(), station_usbdevfs_discardurb(),
-        station_usbdevfs_get_capabilities(),
-    ]
+    /// As the kernel's usbfs (`usbdev_do_ioctl`): once the device is gone only reaping what was
+    /// submitted still works; everything else, discards, claims and driver changes included, is
+    /// ENODEV (libusb then takes a cancelled transfer as ready to reap, with no-device).
+    private static let answeredAfterUnplug: Set<UInt> = [station_usbdevfs_reapurb(), station_usbdevfs_reapurbndelay()]
 
     private func dispatch(request: UInt, arg: UnsafeMutablePointer<UMockdevIoctlData>) -> (Int, Int32) {
         if !Self.answeredAfterUnplug.contains(request), state.withLock({ $0.unplugged }) { return (-1, ENODEV) }

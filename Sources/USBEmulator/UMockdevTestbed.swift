@@ -94,6 +94,8 @@ public final class USBTestbed: Sendable {
     /// Plugs in a live device: its usbdevfs node is served by `device` from now on, and udev
     /// listeners (libusb hotplug) see an "add" event.
     public func plug(_ device: EmulatedUSBDevice) throws(EmulatorError) {
+        // Checked again when adding; here so a retired test bed's directory is not recreated.
+        if sysfs.withLock({ $0.retired }) { throw EmulatorError("the test bed is retired: its test has ended") }
         // Attach the ioctl handler before the device exists, so a program that opens it the
         // moment the "add" event arrives already reaches the emulator.
         var error: UnsafeMutablePointer<GError>?

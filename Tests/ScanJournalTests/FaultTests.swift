@@ -223,6 +223,27 @@ struct FaultTests {
         #expect(log.messages.contains { $0.hasPrefix("notice:") && $0.contains("writable again") })
     }
 
+    /// While nothing changes the log still says so now and then: `station-agent scan` on a full disk has no watchdog
+    /// loop, and would otherwise look hung after its first line.
+    @Test(.timeLimit(.minutes(1)))
+    func anOngoingFullDiskIsRemindedOf() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let log = CapturedLog()
+        let options = JournalOptions(initialRetryDelayNanos: 2_000_000, maximumRetryDelayNanos: 5_000_000, faultReminderNanos: 30_000_000)
+        let journal = try ScanJournal(dataDirectory: directory.dataDirectory, options: options, logger: log.logger)
+        try await journal.setMaximumPageCount(1)
+        let clock = TestClock(wallNanos: 1_780_000_000_000_000_000)
+        let scan = JournalScan(raw: "WAIT10000000" + String(repeating: " ", count: 5_000), device: "desk", role: .inbound, at: clock.now())
+        let waiting = Task { _ = try await journal.submit(scan) }
+        func reminders() -> [String] { log.messages.filter { $0.hasPrefix("error:") && $0.contains("journal cannot commit") } }
+        #expect(await eventually(seconds: 10) { reminders().count >= 2 }, "\(log.messages.suffix(3))")
+        #expect(reminders().allSatisfy { $0.contains("1 scans held") })
+        try await journal.setMaximumPageCount(nil)
+        try await waiting.value
+        await journal.close()
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func beyondTheBacklogBoundScansAreRefusedNotLost() async throws {
         let directory = try TemporaryDirectory()
