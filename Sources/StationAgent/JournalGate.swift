@@ -61,13 +61,12 @@ public final class JournalGate: Sendable {
         }
     }
 
-    /// Opens the journal on a dedicated thread (the open blocks on disk reads) and lets the
-    /// waiting scans through, or refuses them.
-    /// Opens the journal with `opener` on a thread of its own and lets the waiting scans through. `published` runs
-    /// once the journal is reachable through ``current`` and before any waiting scan is submitted.
+    /// Opens the journal with `opener` on a thread of its own (the open blocks on disk reads) and lets the waiting
+    /// scans through, or refuses them. `published` runs once the journal is reachable through ``current`` and
+    /// before any waiting scan is submitted.
     public func open(
         _ opener: @escaping @Sendable () throws(AgentError) -> ScanJournal,
-        published: (ScanJournal) -> Void = { _ in }
+        published: (ScanJournal) -> Void
     ) async -> Result<ScanJournal, AgentError> {
         let result = await runOnDedicatedThread {
             do throws(AgentError) {

@@ -105,7 +105,7 @@ final class JournalService: Service, Sendable {
     init(
         gate: JournalGate, notifier: SystemdNotifier, logger: Logger,
         opener: @escaping @Sendable () throws(AgentError) -> ScanJournal,
-        published: @escaping @Sendable (ScanJournal) -> Void = { _ in }
+        published: @escaping @Sendable (ScanJournal) -> Void
     ) {
         self.gate = gate
         self.notifier = notifier

@@ -57,21 +57,13 @@ final class TransferBox: Sendable {
         }
     }
 
-    /// The first submission, unless a cancel came first (a close between registering the box and submitting it
-    /// would otherwise find nothing to cancel and leave the transfer running); returns libusb's result.
+    /// Submits (first time or again) unless a cancel came first: a close between registering the box and
+    /// submitting it would otherwise find nothing to cancel and leave the transfer running. Returns libusb's
+    /// result, 0 when submitted.
     func submit() -> Int32 {
         cancelled.withLock { flag -> Int32 in
             if flag { return USBError.cancelled.code }
             return libusb_submit_transfer(transfer)
-        }
-    }
-
-    /// Resubmits unless cancelled; returns the libusb error, or nil when resubmitted.
-    fileprivate func resubmit() -> Int32? {
-        cancelled.withLock { flag -> Int32? in
-            if flag { return USBError.cancelled.code }
-            let result = libusb_submit_transfer(transfer)
-            return result == 0 ? nil : result
         }
     }
 
@@ -89,7 +81,8 @@ private func transferTrampoline(_ transfer: UnsafeMutablePointer<libusb_transfer
     let box = Unmanaged<TransferBox>.fromOpaque(userData).takeUnretainedValue()
     var endError: USBError?
     if box.onComplete?(transfer) ?? false {
-        guard let failure = box.resubmit() else { return }
+        let failure = box.submit()
+        guard failure != 0 else { return }
         if failure != USBError.cancelled.code {
             endError = USBError(code: failure, operation: "resubmit a transfer at \(box.handle.id)")
         }
