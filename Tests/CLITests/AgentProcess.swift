@@ -65,6 +65,10 @@ struct AgentProcess {
             standardError: String(decoding: errData, as: UTF8.self))
     }
 
+    /// The variables that put a child in this process's umockdev test bed; removed for one that must see the
+    /// real system (mount, dd) or sets up its own (umockdev-run).
+    static let testbedVariables = ["LD_PRELOAD", "UMOCKDEV_DIR"]
+
     /// Runs the agent. It joins the umockdev test bed only when `inTestbed` is set (the caller holds
     /// it through `TestbedLock`): a child of another test that inherited `$UMOCKDEV_DIR` would see
     /// that test's devices and register its own uevent listener there.
@@ -72,7 +76,7 @@ struct AgentProcess {
         _ arguments: [String], environment: [String: String] = [:], inTestbed: Bool = false, timeout: Double = 30
     ) throws -> Result {
         try run(
-            agentPath, arguments, environment: environment, removing: inTestbed ? [] : ["LD_PRELOAD", "UMOCKDEV_DIR"],
+            agentPath, arguments, environment: environment, removing: inTestbed ? [] : testbedVariables,
             timeout: timeout)
     }
 
@@ -83,7 +87,7 @@ struct AgentProcess {
         // umockdev-run sets up its own preload and test bed; drop any inherited ones.
         return try run(
             "/usr/bin/umockdev-run", umockdevArguments + ["--", agentPath] + arguments, environment: environment,
-            removing: ["LD_PRELOAD", "UMOCKDEV_DIR"])
+            removing: testbedVariables)
     }
 
     static func json(_ text: String) throws -> Any {

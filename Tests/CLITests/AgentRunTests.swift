@@ -241,7 +241,7 @@ let canMountTmpfs: Bool = {
     guard geteuid() == 0 else { return false }
     guard let probe = (try? scratchDirectory("mount-probe"))?.path else { return false }
     defer { try? FileManager.default.removeItem(atPath: probe) }
-    let plain = ["LD_PRELOAD", "UMOCKDEV_DIR"]
+    let plain = AgentProcess.testbedVariables
     guard let mounted = try? AgentProcess.run("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", probe], removing: plain),
           mounted.status == 0
     else { return false }
@@ -259,7 +259,7 @@ extension AgentRunTests {
         try await TestbedLock.withTestbed { testbed in
             let directory = try scratchDirectory("agent-full")
             defer { try? FileManager.default.removeItem(at: directory) }
-            let plain = ["LD_PRELOAD", "UMOCKDEV_DIR"]
+            let plain = AgentProcess.testbedVariables
             let mount = try AgentProcess.run("/bin/mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", directory.path], removing: plain)
             try #require(mount.status == 0, "cannot mount a tmpfs: \(mount.standardError)")
             defer { _ = try? AgentProcess.run("/bin/umount", ["-l", directory.path], removing: plain) }

@@ -152,9 +152,7 @@ struct FaultTests {
         let submissions = Task {
             try await withThrowingTaskGroup(of: AcceptedScan.self) { group in
                 for index in 0..<count {
-                    // Long raw text (trailing spaces are normalised away) so every scan needs new pages.
-                    let raw = "FULL" + String(10_000_000 + index) + String(repeating: " ", count: 5_000)
-                    let scan = JournalScan(raw: raw, device: "desk", role: .inbound, at: clock.now())
+                    let scan = pageFillingScan("FULL" + String(10_000_000 + index), at: clock)
                     group.addTask {
                         let accepted = try await journal.submit(scan)
                         completed.increment()
@@ -198,8 +196,7 @@ struct FaultTests {
         try await journal.setMaximumPageCount(1)
         let clock = TestClock(wallNanos: 1_780_000_000_000_000_000)
         func submit(_ index: Int) -> Task<Void, any Error> {
-            let raw = "WAIT" + String(10_000_000 + index) + String(repeating: " ", count: 5_000)
-            let scan = JournalScan(raw: raw, device: "desk", role: .inbound, at: clock.now())
+            let scan = pageFillingScan("WAIT" + String(10_000_000 + index), at: clock)
             return Task { _ = try await journal.submit(scan) }
         }
         let first = submit(0)
@@ -234,7 +231,7 @@ struct FaultTests {
         let journal = try ScanJournal(dataDirectory: directory.dataDirectory, options: options, logger: log.logger)
         try await journal.setMaximumPageCount(1)
         let clock = TestClock(wallNanos: 1_780_000_000_000_000_000)
-        let scan = JournalScan(raw: "WAIT10000000" + String(repeating: " ", count: 5_000), device: "desk", role: .inbound, at: clock.now())
+        let scan = pageFillingScan("WAIT10000000", at: clock)
         let waiting = Task { _ = try await journal.submit(scan) }
         func reminders() -> [String] { log.messages.filter { $0.hasPrefix("error:") && $0.contains("journal cannot commit") } }
         #expect(await eventually(seconds: 10) { reminders().count >= 2 }, "\(log.messages.suffix(3))")
@@ -253,8 +250,7 @@ struct FaultTests {
         try await journal.setMaximumPageCount(1)
         let clock = TestClock(wallNanos: 1_780_000_000_000_000_000)
         let held = (0..<3).map { index in
-            let raw = "HELD" + String(10_000_000 + index) + String(repeating: " ", count: 5_000)
-            let scan = JournalScan(raw: raw, device: "desk", role: .inbound, at: clock.now())
+            let scan = pageFillingScan("HELD" + String(10_000_000 + index), at: clock)
             return Task { try await journal.submit(scan) }
         }
         #expect(await eventually(seconds: 10) { journal.statistics.pending == 3 })
@@ -287,8 +283,7 @@ struct FaultTests {
         try await journal.setMaximumPageCount(1)
         let clock = TestClock(wallNanos: 1_780_000_000_000_000_000)
         let held = (0..<2).map { index in
-            let raw = "HELD" + String(10_000_000 + index) + String(repeating: " ", count: 5_000)
-            let scan = JournalScan(raw: raw, device: "desk", role: .inbound, at: clock.now())
+            let scan = pageFillingScan("HELD" + String(10_000_000 + index), at: clock)
             return Task { () -> Result<AcceptedScan, JournalError> in
                 do throws(JournalError) { return .success(try await journal.submit(scan)) } catch { return .failure(error) }
             }
@@ -350,8 +345,7 @@ struct FaultTests {
                 var index = 0
                 while stop.current == 0 {
                     index += 1
-                    let raw = "D\(desk)X\(10_000_000 + index)" + String(repeating: " ", count: 5_000)
-                    let scan = JournalScan(raw: raw, device: "desk\(desk)", role: .inbound, at: clock.now())
+                    let scan = pageFillingScan("D\(desk)X\(10_000_000 + index)", device: "desk\(desk)", at: clock)
                     do {
                         return try await journal.submit(scan).seq
                     } catch let error as JournalError {
@@ -388,6 +382,12 @@ struct FaultTests {
         #expect(try journal.makeReader().eventCount() == Int64(seqs.count))
         await journal.close()
     }
+}
+
+/// A scan whose raw text needs new journal pages (the trailing spaces are normalised away from its code), so a
+/// journal capped at its current pages cannot commit it: the tests' full disk.
+func pageFillingScan(_ code: String, device: String = "desk", at clock: TestClock) -> JournalScan {
+    JournalScan(raw: code + String(repeating: " ", count: 5_000), device: device, role: .inbound, at: clock.now())
 }
 
 func readFile(_ path: String) throws -> [UInt8] {
