@@ -39,6 +39,9 @@ let package = Package(
         .systemLibrary(
             name: "CUMockdev", pkgConfig: "umockdev-1.0",
             providers: [.apt(["libumockdev-dev"])]),
+        .systemLibrary(
+            name: "CCrypto", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]),
 
         // MARK: Pure rules and decoders (no I/O)
         .target(name: "ScannerProtocols", swiftSettings: strictSettings),
@@ -47,13 +50,17 @@ let package = Package(
 
         // MARK: I/O
         .target(name: "StationTime", swiftSettings: strictSettings),
+        // SHA-256 for the journal's hash chain and SHA256SUMS, through libcrypto.
+        .target(name: "Hashing", dependencies: ["CCrypto"], swiftSettings: strictSettings),
         .target(
             name: "StationConfig",
             dependencies: ["ParcelRules", "ScannerProtocols", "StationTime", .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: strictSettings),
         .target(
             name: "ScanJournal",
-            dependencies: ["CSQLite", "ParcelRules", "StationTime", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CSQLite", "Hashing", "ParcelRules", "StationTime", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings),
         .target(
             name: "USBTransport",
@@ -72,7 +79,7 @@ let package = Package(
         .target(
             name: "CountReports",
             dependencies: [
-                "ScanJournal", "StationTime", "ParcelRules", "StationConfig",
+                "ScanJournal", "Hashing", "StationTime", "ParcelRules", "StationConfig",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -133,12 +140,12 @@ let package = Package(
         .testTarget(name: "StationConfigTests", dependencies: ["StationConfig"], swiftSettings: strictSettings),
         .testTarget(
             name: "ScanJournalTests",
-            dependencies: ["ScanJournal", "ParcelRules", "StationTime", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ScanJournal", "Hashing", "ParcelRules", "StationTime", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
         .testTarget(
             name: "CountReportsTests",
             dependencies: [
-                "CountReports", "ScanJournal", "ParcelRules", "StationTime", "StationConfig",
+                "CountReports", "Hashing", "ScanJournal", "ParcelRules", "StationTime", "StationConfig",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),

@@ -1,3 +1,4 @@
+import ParcelRules
 import StationTime
 
 /// What a count file says about itself besides the numbers.

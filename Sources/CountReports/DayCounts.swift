@@ -1,47 +1,10 @@
-import ParcelRules
+public import ParcelRules
 public import ScanJournal
 public import StationTime
 
-/// The counters of one slice of a business day (SPEC §7): the day's totals, one carrier, or one device.
-///
-/// `inStockEnd` and `stale` are kept for totals and carriers (a device holds no stock); `rejected` is meaningful in
-/// totals and per device only (a reject has no carrier).
-public struct CountRow: Sendable, Hashable {
-    public var inbound = 0
-    public var outbound = 0
-    public var inStockEnd = 0
-    public var stale = 0
-    public var unmatchedOutbound = 0
-    public var repeatOutbound = 0
-    public var duplicatesSuppressed = 0
-    public var rescans = 0
-    public var undone = 0
-    public var rejected = 0
-
-    public init(
-        inbound: Int = 0, outbound: Int = 0, inStockEnd: Int = 0, stale: Int = 0, unmatchedOutbound: Int = 0,
-        repeatOutbound: Int = 0, duplicatesSuppressed: Int = 0, rescans: Int = 0, undone: Int = 0, rejected: Int = 0
-    ) {
-        self.inbound = inbound
-        self.outbound = outbound
-        self.inStockEnd = inStockEnd
-        self.stale = stale
-        self.unmatchedOutbound = unmatchedOutbound
-        self.repeatOutbound = repeatOutbound
-        self.duplicatesSuppressed = duplicatesSuppressed
-        self.rescans = rescans
-        self.undone = undone
-        self.rejected = rejected
-    }
-
-    init(_ counts: JournalCounts, stock: StockCounts? = nil) {
-        self.init(
-            inbound: counts.inbound, outbound: counts.outbound, inStockEnd: stock?.inStock ?? 0, stale: stock?.stale ?? 0,
-            unmatchedOutbound: counts.unmatchedOutbound, repeatOutbound: counts.repeatOutbound,
-            duplicatesSuppressed: counts.duplicatesSuppressed, rescans: counts.rescans, undone: counts.undone,
-            rejected: counts.rejected)
-    }
-}
+/// The counters of one slice of a business day (SPEC §7): the day's totals, one carrier, or one device. The same
+/// type the rules' reference ledger counts with: one definition of every count.
+public typealias CountRow = ParcelCounts
 
 /// Counted inbound and outbound of one local hour (`by_hour`).
 public struct HourRow: Sendable, Hashable {
@@ -74,6 +37,8 @@ public struct DayCounts: Sendable, Hashable {
     public var correctedEvents = 0
     public var firstSeq: Int64?
     public var lastSeq: Int64?
+    /// The hash chain at the day's last event (`journal.last_hash`).
+    public var lastHash: [UInt8]?
 
     public init(date: LocalDate, timezone: String, range: Range<Int64>) {
         self.date = date
@@ -109,19 +74,21 @@ public enum DayCounter {
         let stock = try reader.stock(atNanos: end, staleBeforeNanos: spanOverflow || cutOverflow ? Int64.min : staleCut)
 
         var counts = DayCounts(date: date, timezone: summary.timezone, range: summary.range)
-        counts.totals = CountRow(summary.totals, stock: stock.totals)
-        for (carrier, row) in summary.byCarrier {
-            counts.byCarrier[carrier.rawValue] = CountRow(row, stock: stock.byCarrier[carrier])
+        counts.totals = summary.totals
+        counts.totals.inStockEnd = stock.totals.inStockEnd
+        counts.totals.stale = stock.totals.stale
+        for (carrier, row) in summary.byCarrier { counts.byCarrier[carrier.rawValue] = row }
+        for (carrier, held) in stock.byCarrier {
+            counts.byCarrier[carrier.rawValue, default: CountRow()].inStockEnd = held.inStockEnd
+            counts.byCarrier[carrier.rawValue, default: CountRow()].stale = held.stale
         }
-        for (carrier, held) in stock.byCarrier where counts.byCarrier[carrier.rawValue] == nil {
-            counts.byCarrier[carrier.rawValue] = CountRow(inStockEnd: held.inStock, stale: held.stale)
-        }
-        for (device, row) in summary.byDevice { counts.byDevice[device] = CountRow(row) }
+        for (device, row) in summary.byDevice { counts.byDevice[device] = row }
         counts.byHour = summary.byHour.map { HourRow(hour: $0.hour, inbound: $0.inbound, outbound: $0.outbound) }
         counts.unsyncedEvents = summary.unsyncedEvents
         counts.correctedEvents = summary.correctedEvents
         counts.firstSeq = summary.firstSeq
         counts.lastSeq = summary.lastSeq
+        counts.lastHash = summary.lastHash
         return counts
     }
 }

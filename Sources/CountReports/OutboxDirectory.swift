@@ -1,4 +1,5 @@
 public import StationTime
+import Hashing
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,4 +1,5 @@
 public import ScanJournal
+import Hashing
 import StationTime
 
 /// `verify`: the journal's integrity, and every count file of the station recomputed from the journal and compared.

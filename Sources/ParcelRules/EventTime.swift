@@ -58,4 +58,17 @@ public struct EventTime: Sendable, Hashable {
         guard let elapsed = nanoseconds(since: earlier) else { return false }
         return elapsed >= 0 && elapsed < window
     }
+
+    /// Whether `self` repeats `earlier` within the duplicate window (SPEC §5.4): decided in acceptance order, so
+    /// `earlier` is the anchor the journal accepted before this scan.
+    ///
+    /// In one boot the monotonic clock decides, and a scan read *before* its anchor (another process's scan that was
+    /// accepted later, or a scan that waited for the journal's lock) is a duplicate when the two lie within the
+    /// window either way: `|elapsed| < window`. Across boots only wall time is left, and a clock step must not turn a
+    /// genuine later scan into a lost one, so there it is ``isWithin(_:after:)``.
+    public func repeats(_ earlier: EventTime, within window: Int64) -> Bool {
+        guard sharesMonotonicClock(with: earlier) else { return isWithin(window, after: earlier) }
+        guard let elapsed = nanoseconds(since: earlier), elapsed != Int64.min else { return false }
+        return abs(elapsed) < window
+    }
 }

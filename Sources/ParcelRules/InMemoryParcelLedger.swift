@@ -87,61 +87,22 @@ public struct InMemoryParcelLedger: RuleState, Sendable {
 
     // MARK: Totals
 
-    /// The counters of SPEC §7 over the whole ledger, for one carrier or all.
+    /// The counters of SPEC §7 over the whole ledger, for one carrier or all, counted as the count files count
+    /// (``ParcelCounts/count(_:undone:)``); `inStockEnd` is the stock now.
     ///
-    /// Undone events no longer count in `inbound`/`outbound`/`unmatched_outbound`; each adds one to `undone` under
-    /// its own carrier. `rejected` exists only in totals (rejects have no carrier).
-    public func totals(carrier: Carrier? = nil) -> LedgerTotals {
-        var totals = LedgerTotals()
+    /// `rejected` exists only in totals (rejects have no carrier).
+    public func totals(carrier: Carrier? = nil) -> ParcelCounts {
+        var totals = ParcelCounts()
         var newestCountedByCode: [String: Decision] = [:]
         for entry in entries {
             let decision = entry.decision
-            if decision.outcome == .rejected, carrier == nil { totals.rejected += 1 }
-            guard carrier == nil || decision.carrier == carrier else { continue }
-            if entry.undone {
-                totals.undone += 1
-                continue
-            }
-            let counted = decision.countedAs
-            if counted.contains(.inbound) { totals.inbound += 1 }
-            if counted.contains(.outbound) { totals.outbound += 1 }
-            if counted.contains(.unmatchedOutbound) { totals.unmatchedOutbound += 1 }
-            switch decision.outcome {
-            case .duplicate: totals.duplicatesSuppressed += 1
-            case .rescan: totals.rescans += 1
-            case .repeatRelease: totals.repeatOutbound += 1
-            default: break
-            }
-            if decision.outcome.isCounted { newestCountedByCode[decision.code] = decision }
+            guard carrier == nil || (decision.carrier == carrier && decision.outcome != .rejected) else { continue }
+            totals.count(decision.outcome, undone: entry.undone)
+            if decision.outcome.isCounted, !entry.undone { newestCountedByCode[decision.code] = decision }
         }
         // Per carrier, a parcel is in stock under the carrier of its newest counted event. Filtering by carrier
         // above is sound for this because a code always matches the same carrier.
-        totals.inStock = newestCountedByCode.values.filter { $0.outcome.stateAfter == .inStock }.count
+        totals.inStockEnd = newestCountedByCode.values.filter { $0.outcome.stateAfter == .inStock }.count
         return totals
     }
-}
-
-/// The counters of one ledger (the numbers of SPEC §7 `totals`, without the per-day split the journal adds).
-public struct LedgerTotals: Sendable, Hashable {
-    /// Counted `received` events.
-    public var inbound = 0
-    /// Counted `released` and `released_unmatched` events.
-    public var outbound = 0
-    /// Parcels whose current state is in stock.
-    public var inStock = 0
-    /// Counted `released_unmatched` events.
-    public var unmatchedOutbound = 0
-    /// `repeat_release` events.
-    public var repeatOutbound = 0
-    /// `duplicate` events.
-    public var duplicatesSuppressed = 0
-    /// `rescan` events.
-    public var rescans = 0
-    /// Events cancelled by `#STATION:UNDO`.
-    public var undone = 0
-    /// `rejected` events (totals only).
-    public var rejected = 0
-
-    /// All zero.
-    public init() {}
 }

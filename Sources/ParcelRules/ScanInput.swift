@@ -4,8 +4,11 @@
 /// scan, pass the direction the user chose as a fixed role (`--in` → ``DeviceRole/inbound``, `--out` →
 /// ``DeviceRole/outbound``) and the device name `manual` (or the `--device` given), with source ``ScanSource/manual``.
 public struct ScanInput: Sendable, Hashable {
-    /// The decoded text exactly as read (terminators included).
-    public var raw: String
+    /// The bytes of the code exactly as the device sent them, terminator excluded (Enter, Tab, CR/LF end a code and
+    /// are not part of it) and, for HID POS, without the out-of-band AIM identifier (``reportedSymbology``). For a
+    /// manual entry: the argument's UTF-8 bytes. The journal stores these bytes unchanged (SPEC §7 "raw bytes as
+    /// read"), also when they are not UTF-8.
+    public var raw: [UInt8]
     /// The AIM symbology identifier the device reported out of band (HID POS), if any.
     public var reportedSymbology: String?
     /// The configured device name, the built-in profile name, or `manual`.
@@ -17,9 +20,22 @@ public struct ScanInput: Sendable, Hashable {
     /// When the scan was read.
     public var time: EventTime
 
-    /// Creates a scan.
+    /// ``raw`` decoded as UTF-8, bytes that are not UTF-8 as U+FFFD (which the validity rule then rejects).
+    public var text: String { String(decoding: raw, as: UTF8.self) }
+
+    /// Creates a scan of the code `raw` typed or read as text.
     public init(
         raw: String, reportedSymbology: String? = nil, device: String, role: DeviceRole, source: ScanSource = .usb,
+        time: EventTime
+    ) {
+        self.init(
+            raw: Array(raw.utf8), reportedSymbology: reportedSymbology, device: device, role: role, source: source,
+            time: time)
+    }
+
+    /// Creates a scan of the bytes `raw` as a device sent them.
+    public init(
+        raw: [UInt8], reportedSymbology: String? = nil, device: String, role: DeviceRole, source: ScanSource = .usb,
         time: EventTime
     ) {
         self.raw = raw

@@ -27,7 +27,7 @@ public struct ScanRules: Sendable {
     /// - Returns: the decision, for the journal to record.
     /// - Throws: whatever the state's lookups throw; nothing of the rules' own.
     public func decide<State: RuleState>(_ scan: ScanInput, state: State) throws(State.Failure) -> Decision {
-        let normalized = NormalizedScan(raw: scan.raw, reportedSymbology: scan.reportedSymbology)
+        let normalized = NormalizedScan(raw: scan.text, reportedSymbology: scan.reportedSymbology)
 
         if let card = CommandCard(code: normalized.code) {
             return try decideCommand(card, scan: scan, normalized: normalized, state: state)
@@ -45,7 +45,7 @@ public struct ScanRules: Sendable {
         let carrier = carriers.match(code)
 
         if let last = try state.newestCountedEvent(code: code, device: scan.device, direction: direction),
-            scan.time.isWithin(configuration.duplicateWindowNanos, after: last.time)
+            scan.time.repeats(last.time, within: configuration.duplicateWindowNanos)
         {
             return Decision(
                 scan: scan, normalized: normalized, outcome: .duplicate, direction: direction, carrier: carrier,

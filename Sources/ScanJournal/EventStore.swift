@@ -58,36 +58,34 @@ struct EventStore: RuleState {
 
     // MARK: Recording
 
-    /// Inserts one decided scan and applies its side effects (mode, undo, parcel state, time correction), inside
-    /// the caller's transaction. Returns the event's sequence number.
-    func record(_ decision: Decision, scan: JournalScan) throws(SQLiteFailure) -> Int64 {
+    /// Inserts one decided scan as the event after `chain` and applies its side effects (mode, undo), inside the
+    /// caller's transaction. The event gets the next sequence number and its link of the hash chain; `chain` moves
+    /// on to it. Returns the event's sequence number.
+    func record(_ decision: Decision, scan: JournalScan, chain: inout ChainHead) throws(SQLiteFailure) -> Int64 {
         let input = scan.input
         let time = input.time
+        let seq = chain.seq + 1
+        // In EventChain.columns order: these values are both inserted and hashed, so the two cannot disagree.
+        let chained: [SQLValue] = [
+            .integer(seq), .text(decision.code), .blob(input.raw), SQLValue(decision.symbology),
+            SQLValue(decision.direction?.rawValue), .text(decision.outcome.rawValue),
+            SQLValue(decision.reason?.rawValue), SQLValue(decision.command?.rawValue),
+            SQLValue(decision.carrier?.rawValue),
+            .text(decision.carrierCandidates.map(\.rawValue).joined(separator: ",")),
+            .text(input.device), .text(input.role.rawValue),
+            SQLValue(scan.usb.map { Int64($0.vendorID) }), SQLValue(scan.usb.map { Int64($0.productID) }),
+            SQLValue(scan.usb?.serial), SQLValue(scan.usb?.port), .text(input.source.rawValue),
+            .integer(time.wallNanos), .text(time.bootID), .integer(Int64(bitPattern: time.monotonicNanos)),
+            .integer(scan.clockSynchronized ? 1 : 0), SQLValue(decision.parcel?.before.rawValue),
+            SQLValue(decision.parcel?.after.rawValue), SQLValue(decision.duplicateOf),
+            SQLValue(decision.modeChange?.rawValue), SQLValue(decision.undo?.seq),
+            SQLValue(decision.verdict?.rawValue), SQLValue(scan.photo?.path), scan.photo.map { .blob($0.sha256) } ?? .null,
+        ]
+        let hash = EventChain.link(chain.hash, EventChain.canonicalBytes(chained))
         try connection.query(
-            """
-            INSERT INTO events (code, raw, symbology, direction, outcome, reason, command, carrier, carrier_candidates,
-                device, role, usb_vendor_id, usb_product_id, usb_serial, usb_port, source, wall_ns, boot_id,
-                monotonic_ns, clock_synced, corrected_ns, effective_ns, counted, state_before, state_after,
-                duplicate_of, mode_change, undo_of, verdict)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                .text(decision.code), .blob(Array(input.raw.utf8)), SQLValue(decision.symbology),
-                SQLValue(decision.direction?.rawValue), .text(decision.outcome.rawValue),
-                SQLValue(decision.reason?.rawValue), SQLValue(decision.command?.rawValue),
-                SQLValue(decision.carrier?.rawValue),
-                .text(decision.carrierCandidates.map(\.rawValue).joined(separator: ",")),
-                .text(input.device), .text(input.role.rawValue),
-                SQLValue(scan.usb.map { Int64($0.vendorID) }), SQLValue(scan.usb.map { Int64($0.productID) }),
-                SQLValue(scan.usb?.serial), SQLValue(scan.usb?.port), .text(input.source.rawValue),
-                .integer(time.wallNanos), .text(time.bootID), .integer(Int64(bitPattern: time.monotonicNanos)),
-                .integer(scan.clockSynchronized ? 1 : 0), .integer(time.wallNanos),
-                .integer(decision.outcome.isCounted ? 1 : 0), SQLValue(decision.parcel?.before.rawValue),
-                SQLValue(decision.parcel?.after.rawValue), SQLValue(decision.duplicateOf),
-                SQLValue(decision.modeChange?.rawValue), SQLValue(decision.undo?.seq),
-                SQLValue(decision.verdict?.rawValue),
-            ])
-        let seq = connection.lastInsertRowID
+            Self.insert,
+            chained + [.integer(time.wallNanos), .integer(decision.outcome.isCounted ? 1 : 0), .blob(hash)])
+        chain = ChainHead(seq: seq, hash: hash)
         if let mode = decision.modeChange {
             try connection.query(
                 "INSERT OR REPLACE INTO device_modes (device, direction, set_by) VALUES (?, ?, ?)",
@@ -96,26 +94,14 @@ struct EventStore: RuleState {
         if let undo = decision.undo {
             try connection.query(
                 "UPDATE events SET undone = 1, undone_by = ?, counted = 0 WHERE seq = ?", [.integer(seq), .integer(undo.seq)])
-            try refreshParcel(code: undo.code)
-        }
-        if decision.outcome.isCounted, let after = decision.parcel?.after, let carrier = decision.carrier {
-            try connection.query(
-                "INSERT OR REPLACE INTO parcels (code, state, carrier, last_seq) VALUES (?, ?, ?, ?)",
-                [.text(decision.code), .text(after.rawValue), .text(carrier.rawValue), .integer(seq)])
         }
         return seq
     }
 
-    /// Rebuilds a parcel's row from its newest counted event (after an undo restored an earlier state).
-    private func refreshParcel(code: String) throws(SQLiteFailure) {
-        if let newest = try newestCountedEvent(code: code) {
-            try connection.query(
-                "INSERT OR REPLACE INTO parcels (code, state, carrier, last_seq) VALUES (?, ?, ?, ?)",
-                [.text(code), .text(newest.stateAfter.rawValue), .text(newest.carrier.rawValue), .integer(newest.seq)])
-        } else {
-            try connection.query("DELETE FROM parcels WHERE code = ?", [.text(code)])
-        }
-    }
+    /// The chained columns, then the derived ones a new event starts with.
+    static let insert =
+        "INSERT INTO events (\(EventChain.selectList), effective_ns, counted, hash) VALUES ("
+        + Array(repeating: "?", count: EventChain.columns.count + 3).joined(separator: ", ") + ")"
 
     /// SPEC §7 time correction: once the clock is synchronised, earlier unsynchronised events of the same boot get
     /// `corrected = monotonic + (wall - monotonic)` as observed now. Returns how many events were corrected.
@@ -137,7 +123,8 @@ struct EventStore: RuleState {
     static let eventColumns = """
         seq, code, raw, symbology, direction, outcome, reason, command, carrier, carrier_candidates, device, role,
         usb_vendor_id, usb_product_id, usb_serial, usb_port, source, wall_ns, boot_id, monotonic_ns, clock_synced,
-        corrected_ns, undone, undone_by, state_before, state_after, duplicate_of, mode_change, undo_of, verdict
+        corrected_ns, undone, undone_by, state_before, state_after, duplicate_of, mode_change, undo_of, verdict,
+        photo_path, photo_sha256, hash
         """
 
     /// Events selected by `whereClause` (which may use the bound `values`), oldest first, through `index` if
@@ -177,6 +164,7 @@ struct EventStore: RuleState {
             stateBefore: row.text(24).flatMap(ParcelState.init(rawValue:)),
             stateAfter: row.text(25).flatMap(ParcelState.init(rawValue:)), duplicateOf: row.optionalInt(26),
             modeChange: row.text(27).flatMap(Direction.init(rawValue:)), undoOf: row.optionalInt(28),
-            verdict: row.text(29).flatMap(Verdict.init(rawValue:)))
+            verdict: row.text(29).flatMap(Verdict.init(rawValue:)),
+            photo: row.text(30).map { PhotoReference(path: $0, sha256: row.blob(31)) }, hash: row.blob(32))
     }
 }

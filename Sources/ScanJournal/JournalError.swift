@@ -17,6 +17,17 @@ public enum JournalError: Error, Sendable, CustomStringConvertible {
     case backlogFull(path: String, pending: Int, lastFailure: String)
     /// The journal was closed before this scan could be committed: it was not accepted.
     case closedBeforeCommit(path: String, lastFailure: String?)
+    /// A journal file (or its WAL/SHM) is a symbolic link or not a regular file: never followed (someone who can
+    /// write the data directory could point it at any file the opener may write).
+    case unsafeFile(path: String, detail: String)
+    /// The journal's schema is not the one this version writes (a trigger, view or table someone added or changed):
+    /// it is not used, because SQLite would run what the file says inside our own statements.
+    case unexpectedSchema(path: String, differences: [String])
+    /// Root would create or write journal files in a data directory owned by another user, leaving files the
+    /// service cannot write.
+    case ownedByAnotherUser(path: String, owner: String)
+    /// A statement ran longer than the reader's time limit (a damaged or planted file).
+    case tooSlow(path: String, seconds: Int)
     /// Any other SQLite failure.
     case sqlite(path: String, detail: String)
 
@@ -47,6 +58,20 @@ public enum JournalError: Error, Sendable, CustomStringConvertible {
         case .closedBeforeCommit(let path, let lastFailure):
             "the journal at \(path) was closed before this scan could be committed"
                 + (lastFailure.map { " (\($0))" } ?? "") + ": it was NOT recorded; scan it again"
+        case .unsafeFile(let path, let detail):
+            "refusing the journal file \(path): \(detail); it was not opened or followed. Remove it (`rm \(path)`) "
+                + "after checking who put it there, and keep data_dir writable only by the service user"
+        case .unexpectedSchema(let path, let differences):
+            "the journal at \(path) does not have the schema this station-agent writes ("
+                + differences.prefix(5).joined(separator: "; ") + (differences.count > 5 ? "; ..." : "")
+                + "): it was not used. Someone changed the file outside station-agent: copy it aside for the "
+                + "supervisor, and restore the journal from a backup"
+        case .ownedByAnotherUser(let path, let owner):
+            "the data directory \(path) belongs to the user '\(owner)': as root this command would leave journal "
+                + "files that user cannot write. Run it as that user: sudo -u \(owner) station-agent ..."
+        case .tooSlow(let path, let seconds):
+            "reading the journal at \(path) took longer than \(seconds) s and was stopped: the file may be damaged "
+                + "or planted; check it with `station-agent verify`"
         case .sqlite(let path, let detail):
             "journal error at \(path): \(detail)"
         }

@@ -1,3 +1,4 @@
+import CSQLite
 public import ParcelRules
 public import StationTime
 
@@ -14,9 +15,12 @@ public final class JournalReader {
     ///
     /// - Throws: ``JournalError/noJournal(path:)`` when there is none yet, ``JournalError/newerSchema(path:found:supported:)``,
     ///   ``JournalError/corrupt(path:detail:)``.
-    public init(path: String) throws(JournalError) {
+    /// - Parameter statementTimeLimit: bounds every statement (for `doctor` and `verify`, which must answer even on
+    ///   a damaged or planted file: past it a statement fails with ``JournalError/tooSlow(path:seconds:)``).
+    public init(path: String, statementTimeLimit: Duration? = nil) throws(JournalError) {
         self.path = path
-        self.connection = try Schema.openForReading(path: path)
+        let limit = statementTimeLimit.map { UInt64(max(0, $0.components.seconds)) * 1_000_000_000 }
+        self.connection = try Schema.openForReading(path: path, statementTimeLimitNanos: limit)
     }
 
     /// Opens `<dataDirectory>/journal.sqlite3` for reading.
@@ -28,6 +32,9 @@ public final class JournalReader {
         do {
             return try body()
         } catch {
+            if error.primary == SQLITE_INTERRUPT, let limit = connection.statementTimeLimitNanos {
+                throw .tooSlow(path: path, seconds: Int(limit / 1_000_000_000))
+            }
             throw Schema.classify(error, path: path, opening: false)
         }
     }
@@ -75,26 +82,22 @@ public final class JournalReader {
         try run { () throws(SQLiteFailure) in try connection.scalar("SELECT COUNT(*) FROM events") ?? 0 }
     }
 
-    /// A parcel's current state.
+    /// A parcel's current state: the state after its newest counted event (absent without one).
     public func parcelState(code: String) throws(JournalError) -> ParcelState {
-        try run { () throws(SQLiteFailure) in
-            var state = ParcelState.absent
-            try connection.query("SELECT state FROM parcels WHERE code = ?", [.text(code)]) {
-                (row: Row) throws(SQLiteFailure) in
-                state = row.text(0).flatMap(ParcelState.init(rawValue:)) ?? .absent
-            }
-            return state
-        }
+        try newestCountedEvent(code: code)?.stateAfter ?? .absent
     }
 
-    /// The numbers of one business day (SPEC §7 totals, by carrier, by device, by hour, clock, journal range).
+    /// The numbers of one business day (SPEC §7 totals, by carrier, by device, by hour, clock, journal range), the
+    /// stock aside (``stock(atNanos:staleBeforeNanos:)``).
     public func summary(of date: LocalDate, in zone: StationTimeZone) throws(JournalError) -> DaySummary {
         let events = try events(on: date, in: zone)
         var summary = DaySummary(date: date, timezone: zone.identifier, range: zone.dayRangeNanos(date))
         for event in events {
-            summary.totals.add(event)
-            summary.byDevice[event.device, default: JournalCounts()].add(event)
-            if let carrier = event.carrier { summary.byCarrier[carrier, default: JournalCounts()].add(event) }
+            summary.totals.count(event.outcome, undone: event.undone)
+            summary.byDevice[event.device, default: ParcelCounts()].count(event.outcome, undone: event.undone)
+            if let carrier = event.carrier {
+                summary.byCarrier[carrier, default: ParcelCounts()].count(event.outcome, undone: event.undone)
+            }
             if !event.undone {
                 let counted = event.outcome.countedAs
                 let hour = zone.localDateTime(utcNanos: event.effectiveNanos).hour
@@ -107,29 +110,9 @@ public final class JournalReader {
             }
             summary.firstSeq = summary.firstSeq ?? event.seq
             summary.lastSeq = event.seq
+            summary.lastHash = event.hash
         }
         return summary
-    }
-
-    /// Parcels in stock now, and how many of them were received before `staleBeforeNanos` (effective time).
-    public func stock(staleBeforeNanos: Int64? = nil) throws(JournalError) -> StockSummary {
-        try run { () throws(SQLiteFailure) in
-            var summary = StockSummary()
-            try connection.query(
-                """
-                SELECT p.carrier, COUNT(*), SUM(CASE WHEN e.effective_ns < ?1 THEN 1 ELSE 0 END)
-                FROM parcels p JOIN events e ON e.seq = p.last_seq
-                WHERE p.state = 'in_stock' GROUP BY p.carrier
-                """,
-                [.integer(staleBeforeNanos ?? Int64.min)]
-            ) { (row: Row) throws(SQLiteFailure) in
-                let counts = StockCounts(inStock: Int(row.int(1)), stale: Int(row.int(2)))
-                summary.byCarrier[Carrier(rawValue: row.text(0) ?? "UNKNOWN")] = counts
-                summary.totals.inStock += counts.inStock
-                summary.totals.stale += counts.stale
-            }
-            return summary
-        }
     }
 
     /// The full `PRAGMA integrity_check` (for `doctor` and `verify`), with the schema version and event count.

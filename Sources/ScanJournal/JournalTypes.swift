@@ -25,6 +25,20 @@ public struct USBIdentity: Sendable, Hashable {
     }
 }
 
+/// A release photo kept with an event (a camera device, SPEC §4): where it is and its SHA-256, which the hash chain
+/// covers.
+public struct PhotoReference: Sendable, Hashable {
+    /// The photo's path, relative to the data directory (`photos/<YYYY-MM-DD>/<seq>.jpg`).
+    public var path: String
+    /// The SHA-256 of the JPEG's bytes.
+    public var sha256: [UInt8]
+
+    public init(path: String, sha256: [UInt8]) {
+        self.path = path
+        self.sha256 = sha256
+    }
+}
+
 /// A scan handed to the journal: what the rules decide on, plus what only the journal records.
 public struct JournalScan: Sendable, Hashable {
     /// The scan as the rules see it (its time is the reading's wall/boot/monotonic time).
@@ -33,16 +47,19 @@ public struct JournalScan: Sendable, Hashable {
     public var clockSynchronized: Bool
     /// The device's USB identity; nil for manual entry.
     public var usb: USBIdentity?
+    /// The release photo written before the scan was submitted (camera devices), else nil.
+    public var photo: PhotoReference?
 
-    public init(input: ScanInput, clockSynchronized: Bool, usb: USBIdentity? = nil) {
+    public init(input: ScanInput, clockSynchronized: Bool, usb: USBIdentity? = nil, photo: PhotoReference? = nil) {
         self.input = input
         self.clockSynchronized = clockSynchronized
         self.usb = usb
+        self.photo = photo
     }
 
-    /// A scan read at `reading`.
+    /// A scan of the bytes `raw`, as the device sent them, read at `reading`.
     public init(
-        raw: String, reportedSymbology: String? = nil, device: String, role: DeviceRole, source: ScanSource = .usb,
+        raw: [UInt8], reportedSymbology: String? = nil, device: String, role: DeviceRole, source: ScanSource = .usb,
         usb: USBIdentity? = nil, at reading: ClockReading
     ) {
         self.init(
@@ -50,6 +67,16 @@ public struct JournalScan: Sendable, Hashable {
                 raw: raw, reportedSymbology: reportedSymbology, device: device, role: role, source: source,
                 time: EventTime(reading)),
             clockSynchronized: reading.isSynchronized, usb: usb)
+    }
+
+    /// A scan of the text `raw` (a manual entry, a test), read at `reading`.
+    public init(
+        raw: String, reportedSymbology: String? = nil, device: String, role: DeviceRole, source: ScanSource = .usb,
+        usb: USBIdentity? = nil, at reading: ClockReading
+    ) {
+        self.init(
+            raw: Array(raw.utf8), reportedSymbology: reportedSymbology, device: device, role: role, source: source,
+            usb: usb, at: reading)
     }
 }
 
@@ -73,7 +100,7 @@ public struct JournalEvent: Sendable, Hashable {
     public var seq: Int64
     /// Normalised code (for commands, the card text).
     public var code: String
-    /// The bytes as read (the scanner's text, terminators included).
+    /// The bytes as the device sent them, exactly (``ScanInput/raw``: terminator excluded), also when not UTF-8.
     public var raw: [UInt8]
     public var symbology: String?
     public var direction: Direction?
@@ -104,6 +131,11 @@ public struct JournalEvent: Sendable, Hashable {
     /// For a successful `#STATION:UNDO`: the event it cancelled.
     public var undoOf: Int64?
     public var verdict: Verdict?
+    /// The release photo (camera devices), else nil.
+    public var photo: PhotoReference?
+    /// The event's link of the hash chain (SPEC §7): SHA-256 of the previous event's hash and this event's
+    /// canonical bytes (``EventChain``); empty if the row has none (a row someone inserted by hand).
+    public var hash: [UInt8]
 
     /// The time business days and counts use: corrected time where the clock was fixed later, else wall time.
     public var effectiveNanos: Int64 { correctedNanos ?? wallNanos }
@@ -111,58 +143,42 @@ public struct JournalEvent: Sendable, Hashable {
     /// The raw text, decoded leniently.
     public var rawText: String { String(decoding: raw, as: UTF8.self) }
 
-    /// The raw text with control characters and backslashes escaped (`\r`, `\n`, `\t`, `\\`, `\xNN`), so a
-    /// terminator or a stray escape sequence is visible in a dispute and cannot disturb a terminal or a CSV.
+    /// The raw bytes as text with control characters and backslashes escaped (`\r`, `\n`, `\t`, `\\`, `\xNN`), and
+    /// bytes that are not UTF-8 as `\xNN`, so a terminator, a stray escape sequence or a garbled read is visible in
+    /// a dispute and cannot disturb a terminal or a CSV.
     public var rawEscaped: String {
         var text = ""
-        for scalar in rawText.unicodeScalars {
-            switch scalar {
-            case "\\": text += "\\\\"
-            case "\r": text += "\\r"
-            case "\n": text += "\\n"
-            case "\t": text += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value) {
-                    text += "\\x" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
-                } else {
-                    text.unicodeScalars.append(scalar)
+        var parser = Unicode.UTF8.ForwardParser()
+        var bytes = raw.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &bytes) {
+            case .valid(let encoded):
+                offset += encoded.count
+                let scalar = Unicode.UTF8.decode(encoded)
+                switch scalar {
+                case "\\": text += "\\\\"
+                case "\r": text += "\\r"
+                case "\n": text += "\\n"
+                case "\t": text += "\\t"
+                default:
+                    if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value) {
+                        text += Self.hexEscape(scalar.value)
+                    } else {
+                        text.unicodeScalars.append(scalar)
+                    }
                 }
+            case .error(let length):
+                for byte in raw[offset..<offset + length] { text += Self.hexEscape(UInt32(byte)) }
+                offset += length
+            case .emptyInput:
+                return text
             }
         }
-        return text
     }
-}
 
-/// The counters of SPEC §7 for one slice of a day (totals, a carrier, a device).
-public struct JournalCounts: Sendable, Hashable {
-    public var inbound = 0
-    public var outbound = 0
-    public var unmatchedOutbound = 0
-    public var repeatOutbound = 0
-    public var duplicatesSuppressed = 0
-    public var rescans = 0
-    public var undone = 0
-    /// Only meaningful in totals and per device (rejects have no carrier).
-    public var rejected = 0
-
-    public init() {}
-
-    mutating func add(_ event: JournalEvent) {
-        if event.outcome == .rejected { rejected += 1 }
-        if event.undone {
-            undone += 1
-            return
-        }
-        let counted = event.outcome.countedAs
-        if counted.contains(.inbound) { inbound += 1 }
-        if counted.contains(.outbound) { outbound += 1 }
-        if counted.contains(.unmatchedOutbound) { unmatchedOutbound += 1 }
-        switch event.outcome {
-        case .duplicate: duplicatesSuppressed += 1
-        case .rescan: rescans += 1
-        case .repeatRelease: repeatOutbound += 1
-        default: break
-        }
+    private static func hexEscape(_ value: UInt32) -> String {
+        "\\x" + (value < 0x10 ? "0" : "") + String(value, radix: 16)
     }
 }
 
@@ -173,9 +189,10 @@ public struct DaySummary: Sendable, Hashable {
     public let timezone: String
     /// `[start, end)` of the day, UTC ns.
     public let range: Range<Int64>
-    public var totals = JournalCounts()
-    public var byCarrier: [Carrier: JournalCounts] = [:]
-    public var byDevice: [String: JournalCounts] = [:]
+    /// The day's events counted (``ParcelCounts/count(_:undone:)``); the stock fields are left to the caller.
+    public var totals = ParcelCounts()
+    public var byCarrier: [Carrier: ParcelCounts] = [:]
+    public var byDevice: [String: ParcelCounts] = [:]
     /// 24 entries, local hours 0-23 (a 25-hour day puts the repeated hour's events in the same hour).
     public var byHour: [HourCounts] = (0..<24).map { HourCounts(hour: $0) }
     /// Events of the day recorded while the clock was not synchronised, and how many of them were corrected.
@@ -184,6 +201,8 @@ public struct DaySummary: Sendable, Hashable {
     /// The first and last sequence numbers of the day's events (nil when the day has none).
     public var firstSeq: Int64?
     public var lastSeq: Int64?
+    /// The hash chain at the day's last event (SPEC §7 `journal.last_hash`); nil when the day has none.
+    public var lastHash: [UInt8]?
 
     init(date: LocalDate, timezone: String, range: Range<Int64>) {
         self.date = date
@@ -199,17 +218,11 @@ public struct HourCounts: Sendable, Hashable {
     public var outbound = 0
 }
 
-/// Parcels in stock under one carrier.
-public struct StockCounts: Sendable, Hashable {
-    public var inStock = 0
-    /// Of those, received before the stale cutoff.
-    public var stale = 0
-}
-
-/// Parcels in stock now (SPEC §7 `in_stock_end` for the open day).
+/// Parcels in stock at an instant (SPEC §7 `in_stock_end` and `stale` at a day's end), in total and per carrier:
+/// only ``ParcelCounts/inStockEnd`` and ``ParcelCounts/stale`` are set.
 public struct StockSummary: Sendable, Hashable {
-    public var totals = StockCounts()
-    public var byCarrier: [Carrier: StockCounts] = [:]
+    public var totals = ParcelCounts()
+    public var byCarrier: [Carrier: ParcelCounts] = [:]
 }
 
 /// What `doctor` and `verify` report about the journal file.

@@ -1,4 +1,7 @@
 import CSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What SQLite reported: its primary and extended result codes, its message, and the OS error behind it.
 struct SQLiteFailure: Error, Sendable, CustomStringConvertible {
@@ -44,8 +47,48 @@ final class Connection {
             throw failure
         }
         sqlite3_extended_result_codes(handle, 1)
+        // Before any statement reads the file's schema: it may have been planted (SPEC's trust boundary).
+        let hardened = station_sqlite_harden(handle)
+        guard hardened == SQLITE_OK else {
+            let failure = SQLiteFailure(
+                code: hardened, extendedCode: hardened, message: String(cString: sqlite3_errstr(hardened)),
+                systemErrno: 0)
+            sqlite3_close_v2(handle)
+            throw failure
+        }
         self.handle = handle
         self.path = path
+        self.deadline = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+        self.deadline.initialize(to: 0)
+    }
+
+    /// When the running statement must stop (CLOCK_MONOTONIC ns; 0: never). Read by the progress handler, which
+    /// SQLite calls on this connection's thread while a statement runs.
+    private let deadline: UnsafeMutablePointer<UInt64>
+    /// The longest any one statement may run, if bounded (``setStatementTimeLimit(nanoseconds:)``).
+    private(set) var statementTimeLimitNanos: UInt64?
+
+    /// Bounds every later statement to `nanoseconds` (nil: unbounded): past it the statement fails with
+    /// `SQLITE_INTERRUPT`. For `doctor` and `verify`, which must answer even on a damaged or planted file.
+    func setStatementTimeLimit(nanoseconds: UInt64?) {
+        statementTimeLimitNanos = nanoseconds
+        guard nanoseconds != nil else {
+            sqlite3_progress_handler(handle, 0, nil, nil)
+            return
+        }
+        sqlite3_progress_handler(
+            handle, 10_000,
+            { raw in
+                guard let raw else { return 0 }
+                let deadline = raw.assumingMemoryBound(to: UInt64.self).pointee
+                return deadline != 0 && monotonicNow() > deadline ? 1 : 0
+            }, UnsafeMutableRawPointer(deadline))
+    }
+
+    /// Starts the clock of ``statementTimeLimitNanos`` for the statement about to run.
+    private func armDeadline() {
+        guard let limit = statementTimeLimitNanos else { return }
+        deadline.pointee = monotonicNow() &+ limit
     }
 
     private var isClosed = false
@@ -60,7 +103,9 @@ final class Connection {
         isClosed = true
         for statement in statements.values { sqlite3_finalize(statement) }
         statements = [:]
+        sqlite3_progress_handler(handle, 0, nil, nil)
         sqlite3_close_v2(handle)
+        deadline.deallocate()
     }
 
     func failure(_ code: Int32) -> SQLiteFailure {
@@ -71,6 +116,7 @@ final class Connection {
 
     /// Runs SQL without results (several statements allowed).
     func execute(_ sql: String) throws(SQLiteFailure) {
+        armDeadline()
         let result = sqlite3_exec(handle, sql, nil, nil, nil)
         guard result == SQLITE_OK else { throw failure(result) }
     }
@@ -83,6 +129,7 @@ final class Connection {
         throws(SQLiteFailure)
     {
         let statement = try prepared(sql)
+        armDeadline()
         defer {
             sqlite3_reset(statement)
             sqlite3_clear_bindings(statement)
@@ -146,7 +193,7 @@ final class Connection {
 }
 
 /// A value bound to a statement parameter.
-enum SQLValue {
+enum SQLValue: Hashable {
     case null
     case integer(Int64)
     case text(String)
@@ -167,9 +214,27 @@ struct Row {
         guard let pointer = sqlite3_column_text(statement, column) else { return nil }
         return String(cString: pointer)
     }
+    /// A text column's bytes exactly (`sqlite3_column_bytes`, so an embedded NUL cannot hide what follows it).
+    func textBytes(_ column: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(statement, column))
+        guard count > 0, let pointer = sqlite3_column_text(statement, column) else { return [] }
+        return Array(UnsafeBufferPointer(start: pointer, count: count))
+    }
+
+    /// The column's storage class (`SQLITE_INTEGER`, `SQLITE_TEXT`, ...).
+    func type(_ column: Int32) -> Int32 { sqlite3_column_type(statement, column) }
+    func double(_ column: Int32) -> Double { sqlite3_column_double(statement, column) }
+
     func blob(_ column: Int32) -> [UInt8] {
         let count = Int(sqlite3_column_bytes(statement, column))
         guard count > 0, let pointer = sqlite3_column_blob(statement, column) else { return [] }
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))
     }
+}
+
+/// CLOCK_MONOTONIC in nanoseconds, for statement deadlines.
+private func monotonicNow() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
 }

@@ -278,7 +278,7 @@ final class Writer: @unchecked Sendable {
                 } else {
                     let codes = batch.compactMap { job -> String? in
                         guard case .scan(let scan, _) = job else { return nil }
-                        return "\(scan.input.device): \(scan.input.raw.debugDescription)"
+                        return "\(scan.input.device): \(scan.input.text.debugDescription)"
                     }
                     // The codes go to the log, so a supervisor can enter them once the disk is mended.
                     logger.error(
@@ -307,6 +307,8 @@ final class Writer: @unchecked Sendable {
         let store = EventStore(connection: connection)
         do {
             try connection.execute("BEGIN IMMEDIATE")
+            // Read inside the transaction: another process (`station-agent scan`) may have appended since.
+            var chain = try ChainHead.read(connection)
             var results: [JobResult] = []
             results.reserveCapacity(batch.count)
             // Boots whose unsynchronised events were corrected in this transaction and have had none since.
@@ -315,7 +317,7 @@ final class Writer: @unchecked Sendable {
                 switch job {
                 case .scan(let scan, _):
                     let decision = try rules.decide(scan.input, state: store)
-                    let seq = try store.record(decision, scan: scan)
+                    let seq = try store.record(decision, scan: scan, chain: &chain)
                     let boot = scan.input.time.bootID
                     if scan.clockSynchronized {
                         if !corrected.contains(boot) {

@@ -43,9 +43,9 @@ extension JournalReader {
                     let carrier = Carrier(rawValue: row.text(0) ?? Carrier.unknown.rawValue)
                     let inStock = Int(row.int(1))
                     let stale = Int(row.int(2))
-                    summary.byCarrier[carrier, default: StockCounts()].inStock += inStock
-                    summary.byCarrier[carrier, default: StockCounts()].stale += stale
-                    summary.totals.inStock += inStock
+                    summary.byCarrier[carrier, default: ParcelCounts()].inStockEnd += inStock
+                    summary.byCarrier[carrier, default: ParcelCounts()].stale += stale
+                    summary.totals.inStockEnd += inStock
                     summary.totals.stale += stale
                 }
             }

@@ -31,7 +31,7 @@ public struct ScanPipeline: Sendable {
             wallNanos: now.wallNanos - Int64(clamping: age), monotonicNanos: min(scan.completedAt, now.monotonicNanos),
             bootID: now.bootID, isSynchronized: now.isSynchronized)
         let input = JournalScan(
-            raw: scan.text, reportedSymbology: scan.symbology, device: assignment.name, role: assignment.role,
+            raw: scan.raw, reportedSymbology: scan.symbology, device: assignment.name, role: assignment.role,
             source: .usb,
             usb: USBIdentity(
                 vendorID: scan.device.vendorID, productID: scan.device.productID, serial: scan.device.serial,

@@ -1,3 +1,4 @@
+import ParcelRules
 import ArgumentParser
 import CountReports
 import ScanJournal

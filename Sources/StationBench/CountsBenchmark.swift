@@ -1,4 +1,5 @@
 import ArgumentParser
+import ParcelRules
 import ScanJournal
 import StationTime
 #if canImport(Glibc)
@@ -73,7 +74,7 @@ struct CountsBenchmark: AsyncParsableCommand {
                 summaryTimes.append(seconds(since: began) * 1000)
                 dayEvents = Int((summary.lastSeq ?? 0) - (summary.firstSeq ?? 0) + 1)
                 began = SystemClock.monotonicNanos()
-                inStock = try reader.stock(atNanos: range.upperBound, staleBeforeNanos: range.upperBound - 3 * 86_400_000_000_000).totals.inStock
+                inStock = try reader.stock(atNanos: range.upperBound, staleBeforeNanos: range.upperBound - 3 * 86_400_000_000_000).totals.inStockEnd
                 stockTimes.append(seconds(since: began) * 1000)
             }
             var commandTimes: [Double] = []

@@ -1,5 +1,6 @@
 import Foundation
 import CountReports
+import Hashing
 import Logging
 import ParcelRules
 import ScanJournal

@@ -68,7 +68,7 @@ struct LifecycleTests {
         #expect(station.scan(Codes.zto).outcome == .rescan)
         #expect(station.totals.inbound == 1)
         #expect(station.totals.rescans == 1)
-        #expect(station.totals.inStock == 1)
+        #expect(station.totals.inStockEnd == 1)
     }
 
     @Test("a parcel never received but released: counted outbound and as unmatched")
@@ -81,7 +81,7 @@ struct LifecycleTests {
         #expect(station.totals.outbound == 1)
         #expect(station.totals.unmatchedOutbound == 1)
         #expect(station.totals.inbound == 0)
-        #expect(station.totals.inStock == 0)
+        #expect(station.totals.inStockEnd == 0)
     }
 
     @Test("a parcel received again after release (a return) is in stock and counted inbound again")
@@ -96,7 +96,7 @@ struct LifecycleTests {
         #expect(station.state(Codes.sf) == .inStock)
         #expect(station.totals.inbound == 2)
         #expect(station.totals.outbound == 1)
-        #expect(station.totals.inStock == 1)
+        #expect(station.totals.inStockEnd == 1)
     }
 
     @Test("a repeat release is recorded and not counted")
@@ -125,10 +125,10 @@ struct LifecycleTests {
         station.wait(seconds: 60)
         station.scan(Codes.sf)  // repeat release
         let expected = {
-            var t = LedgerTotals()
+            var t = ParcelCounts()
             t.inbound = 4
             t.outbound = 2
-            t.inStock = 3
+            t.inStockEnd = 3
             t.unmatchedOutbound = 1
             t.repeatOutbound = 1
             t.duplicatesSuppressed = 2
@@ -137,7 +137,7 @@ struct LifecycleTests {
         }()
         #expect(station.totals == expected)
         #expect(station.ledger.totals(carrier: .sf).outbound == 1)
-        #expect(station.ledger.totals(carrier: .sf).inStock == 0)
+        #expect(station.ledger.totals(carrier: .sf).inStockEnd == 0)
         #expect(station.ledger.totals(carrier: .deppon).unmatchedOutbound == 1)
         #expect(station.ledger.entries.count == 11)
     }

@@ -108,7 +108,7 @@ struct CommandCardTests {
         #expect(decision.direction == nil)
         #expect(decision.countedAs.isEmpty)
         #expect(decision.verdict == nil)
-        #expect(station.totals == LedgerTotals())
+        #expect(station.totals == ParcelCounts())
         #expect(station.state(decision.code) == .absent)
     }
 

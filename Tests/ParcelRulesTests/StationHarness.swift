@@ -45,7 +45,7 @@ struct Station {
     }
 
     func state(_ code: String) -> ParcelState { ledger.parcelState(of: code) }
-    var totals: LedgerTotals { ledger.totals() }
+    var totals: ParcelCounts { ledger.totals() }
 }
 
 /// Tracking numbers from notes/scanners.md, used across the suites.

@@ -40,7 +40,7 @@ struct UndoTests {
         #expect(station.state(Codes.zto) == .inStock)
         #expect(station.totals.outbound == 0)
         #expect(station.totals.inbound == 1)
-        #expect(station.totals.inStock == 1)
+        #expect(station.totals.inStockEnd == 1)
     }
 
     @Test("undo of a release of a parcel never received makes it absent, and unmatched no longer counts")
