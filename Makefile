@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 # Debian packages the build and the tests need. umockdev is for the device tests only.
-APT_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev tzdata umockdev libumockdev-dev
+APT_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev libssl-dev tzdata umockdev libumockdev-dev sqlite3 python3
 # `make run` keeps its data here, so it needs no root and no configuration file.
 DATA_DIR ?= $(CURDIR)/data
 # Swift Testing runs tests in parallel; device tests take turns on the one umockdev test bed.
@@ -114,7 +114,7 @@ deb: static
 	printf '%s\n' /etc/station-agent/station-agent.toml.example > dist/deb-root/DEBIAN/conffiles
 	{ echo "Package: station-agent"; echo "Version: $(VERSION)"; echo "Architecture: $(ARCH)"; \
 	  echo "Maintainer: station-agent developers <station-agent@localhost>"; \
-	  echo "Depends: libusb-1.0-0, libudev1, libsqlite3-0, tzdata, adduser"; \
+	  echo "Depends: libusb-1.0-0, libudev1, libsqlite3-0, libssl3, tzdata, adduser"; \
 	  echo "Section: misc"; echo "Priority: optional"; \
 	  echo "Installed-Size: $$(du -sk dist/deb-root | cut -f1)"; \
 	  echo "Description: parcel station scan logger for USB barcode scanners"; \

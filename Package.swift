@@ -101,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "StationAgentCLI",
             dependencies: [
-                "CommandCards",
+                "CommandCards", "Hashing",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 "StationAgent", "USBTransport", "ScannerProtocols", "ParcelRules", "ScanJournal", "StationConfig",

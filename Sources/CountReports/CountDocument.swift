@@ -1,3 +1,4 @@
+import Hashing
 import ParcelRules
 import StationTime
 
@@ -64,7 +65,12 @@ public struct CountDocument: Sendable, Hashable {
         field("clock", Self.object([("unsynced_events", String(counts.unsyncedEvents)), ("corrected_events", String(counts.correctedEvents))], indent: 2))
         field(
             "journal",
-            Self.object([("first_seq", counts.firstSeq.map(String.init) ?? "null"), ("last_seq", counts.lastSeq.map(String.init) ?? "null")], indent: 2),
+            Self.object(
+                [
+                    ("first_seq", counts.firstSeq.map(String.init) ?? "null"),
+                    ("last_seq", counts.lastSeq.map(String.init) ?? "null"),
+                    ("last_hash", counts.lastHash.map { "\"" + Hex.encode($0) + "\"" } ?? "null"),
+                ], indent: 2),
             last: true)
         return out + "}\n"
     }

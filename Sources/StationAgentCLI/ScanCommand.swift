@@ -61,6 +61,9 @@ struct ScanCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         let journal: ScanJournal
         do {
+            // Root (a technician with sudo) writes as the data directory's owner, so the journal files stay the
+            // service's: a root-owned journal would leave the agent retrying "readonly database".
+            _ = try DataDirectoryOwner.actAsOwner(of: configuration.dataDirectory)
             // No whole-file check for one manual line: the agent checks at its start, `doctor` and `verify` on demand.
             journal = try ScanJournal(
                 dataDirectory: configuration.dataDirectory,

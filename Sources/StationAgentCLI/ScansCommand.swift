@@ -1,5 +1,6 @@
 import ArgumentParser
 import FoundationEssentials
+import Hashing
 import ParcelRules
 import ScanJournal
 import StationConfig
@@ -133,7 +134,13 @@ struct ScanJSON: Encodable {
     let zone: StationTimeZone
 
     enum Key: String, CodingKey {
-        case seq, time, code, raw, symbology, direction, outcome, reason, undone, carrier, device, source
+        case seq, time, code, raw, symbology, direction, outcome, reason, undone, carrier, device, source, hash, photo
+    }
+
+    /// `photo`: the release photo's path (relative to the data directory) and SHA-256.
+    struct Photo: Encodable {
+        let path: String
+        let sha256: String
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -151,5 +158,7 @@ struct ScanJSON: Encodable {
         try container.encode(event.carrier?.rawValue, forKey: .carrier)
         try container.encode(event.device, forKey: .device)
         try container.encode(event.source.rawValue, forKey: .source)
+        try container.encode(event.hash.isEmpty ? nil : Hex.encode(event.hash), forKey: .hash)
+        try container.encode(event.photo.map { Photo(path: $0.path, sha256: Hex.encode($0.sha256)) }, forKey: .photo)
     }
 }

@@ -76,7 +76,8 @@ struct ScriptedSessionTests {
 
     static func expectedJSON(
         date: String, final: Bool, generatedAt: String, totals: [Int], carriers: [(String, [Int])],
-        hours: [Int: (Int, Int)], devices: [(String, [Int])], clock: (Int, Int), seq: (Int, Int)?
+        hours: [Int: (Int, Int)], devices: [(String, [Int])], clock: (Int, Int), seq: (Int, Int)?,
+        lastHash: String? = nil
     ) -> String {
         let carrierText = carriers.isEmpty ? "{}" : "{\n" + carriers.map { "    \"\($0.0)\": " + counters($0.1, indent: "    ") }.joined(separator: ",\n") + "\n  }"
         let deviceText = devices.isEmpty ? "{}" : "{\n" + devices.map { "    \"\($0.0)\": " + counters($0.1, indent: "    ", stock: false, rejected: true) }.joined(separator: ",\n") + "\n  }"
@@ -102,11 +103,19 @@ struct ScriptedSessionTests {
               },
               "journal": {
                 "first_seq": \(seq.map { String($0.0) } ?? "null"),
-                "last_seq": \(seq.map { String($0.1) } ?? "null")
+                "last_seq": \(seq.map { String($0.1) } ?? "null"),
+                "last_hash": \(lastHash.map { "\"\($0)\"" } ?? "null")
               }
             }
 
             """
+    }
+
+    /// The journal's chain hash at `seq` (what `journal.last_hash` must carry), as hex.
+    static func chainHash(_ directory: TemporaryDirectory, _ seq: Int64) throws -> String {
+        let event = try #require(try JournalReader(dataDirectory: directory.dataDirectory).event(seq: seq))
+        #expect(event.hash.count == 32)
+        return Hex.encode(event.hash)
     }
 
     static let csvHeader =
@@ -145,7 +154,7 @@ struct ScriptedSessionTests {
                 ("desk", [4, 0, 0, 0, 1, 1, 0, 1]),
                 ("mobile", [1, 0, 0, 0, 0, 0, 1, 0]),
             ],
-            clock: (0, 0), seq: (1, 13))
+            clock: (0, 0), seq: (1, 13), lastHash: try Self.chainHash(directory, 13))
         #expect(readText(base + "2026-11-01.json") == day1)
         #expect(
             readText(base + "2026-11-01.csv") == Self.csvHeader + """
@@ -172,7 +181,7 @@ struct ScriptedSessionTests {
                 ("desk", [1, 0, 0, 0, 0, 0, 0, 1]),
                 ("mobile", [0, 0, 0, 0, 0, 0, 0, 0]),
             ],
-            clock: (0, 0), seq: (14, 18))
+            clock: (0, 0), seq: (14, 18), lastHash: try Self.chainHash(directory, 18))
         #expect(readText(base + "2026-11-02.json") == day2)
         #expect(
             readText(base + "2026-11-02.csv") == Self.csvHeader + """
@@ -199,7 +208,7 @@ struct ScriptedSessionTests {
                 ("counter", [0, 2, 0, 0, 0, 0, 0, 0]),
                 ("desk", [2, 0, 0, 0, 0, 0, 0, 0]),
             ],
-            clock: (1, 1), seq: (19, 22))
+            clock: (1, 1), seq: (19, 22), lastHash: try Self.chainHash(directory, 22))
         #expect(readText(base + "2026-11-04.json") == day4)
         #expect(
             readText(base + "2026-11-04.csv") == Self.csvHeader + """

@@ -144,6 +144,25 @@ struct DuplicateTests {
 
 @Suite("EventTime and configuration")
 struct ClockAndConfigurationTests {
+    @Test("the duplicate window in acceptance order: a scan read before its anchor in the same boot is a repeat")
+    func repeatsInAcceptanceOrder() {
+        let anchor = EventTime(wallNanos: 10_000_000_000, bootID: "b", monotonicNanos: 10_000_000_000)
+        let window: Int64 = 5_000_000_000
+        // Read 2 s before the anchor by another process, accepted after it (or with the wall clock stepped back).
+        let earlier = EventTime(wallNanos: 3_000_000_000, bootID: "b", monotonicNanos: 8_000_000_000)
+        #expect(earlier.repeats(anchor, within: window))
+        #expect(!earlier.isWithin(window, after: anchor), "the undo window keeps its forward-only rule")
+        #expect(EventTime(wallNanos: 0, bootID: "b", monotonicNanos: 14_999_999_999).repeats(anchor, within: window))
+        #expect(!EventTime(wallNanos: 0, bootID: "b", monotonicNanos: 15_000_000_000).repeats(anchor, within: window))
+        #expect(!EventTime(wallNanos: 0, bootID: "b", monotonicNanos: 5_000_000_000).repeats(anchor, within: window))
+        // Across boots only wall time is known: a genuine later scan after a clock step is counted, not lost.
+        #expect(!EventTime(wallNanos: 9_000_000_000, bootID: "c", monotonicNanos: 1).repeats(anchor, within: window))
+        #expect(EventTime(wallNanos: 11_000_000_000, bootID: "c", monotonicNanos: 1).repeats(anchor, within: window))
+        #expect(!EventTime(wallNanos: 0, bootID: "b", monotonicNanos: 0).repeats(anchor, within: 0), "0 turns it off")
+        let extreme = EventTime(wallNanos: 0, bootID: "b", monotonicNanos: .max)
+        #expect(!extreme.repeats(EventTime(wallNanos: 0, bootID: "b", monotonicNanos: 0), within: .max))
+    }
+
     @Test("elapsed time: monotonic within a boot, wall across boots, nil on nonsense")
     func elapsed() {
         let a = EventTime(wallNanos: 1_000, bootID: "x", monotonicNanos: 50)
