@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 # Debian packages the build and the tests need. umockdev is for the device tests only.
-APT_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev libssl-dev tzdata umockdev libumockdev-dev sqlite3 python3
+APT_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev libssl-dev tzdata umockdev libumockdev-dev sqlite3 python3 faketime
 # `make run` keeps its data here, so it needs no root and no configuration file.
 DATA_DIR ?= $(CURDIR)/data
 # Swift Testing runs tests in parallel; device tests take turns on the one umockdev test bed.

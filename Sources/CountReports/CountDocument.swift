@@ -166,9 +166,20 @@ public struct CountDocument: Sendable, Hashable {
         return String(value.dropFirst().dropLast())
     }
 
-    /// The text after `"key": ` up to the end of its line (without a trailing comma), at the top level.
-    static func rawValue(of key: String, inJSON text: String) -> String? {
-        let marker = "\n  " + quoted(key) + ": "
+    /// The chain position a count file's JSON records (`journal.last_seq` and `journal.last_hash`), or nil when it
+    /// records none (a day without events, or a file written before the hash chain).
+    public static func chainAnchor(inJSON text: String) -> (seq: Int64, hash: [UInt8])? {
+        guard let seq = rawValue(of: "last_seq", inJSON: text, depth: 2).flatMap({ Int64($0) }),
+            let quoted = rawValue(of: "last_hash", inJSON: text, depth: 2), quoted.count == 66,
+            let hash = Hex.decode(String(quoted.dropFirst().dropLast()))
+        else { return nil }
+        return (seq, hash)
+    }
+
+    /// The text after `"key": ` up to the end of its line (without a trailing comma), at the top level (depth 1)
+    /// or inside a top-level object (depth 2).
+    static func rawValue(of key: String, inJSON text: String, depth: Int = 1) -> String? {
+        let marker = "\n" + String(repeating: "  ", count: depth) + quoted(key) + ": "
         guard let range = text.firstRange(of: marker) else { return nil }
         var value = text[range.upperBound...].prefix { $0 != "\n" }
         if value.hasSuffix(",") { value = value.dropLast() }

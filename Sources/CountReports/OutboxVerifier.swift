@@ -32,6 +32,25 @@ public struct Verification: Sendable {
 
     public var isOK: Bool { problems.isEmpty }
 
+    /// The hash chain recomputed from the genesis (SPEC §7), anchored at every count file's `journal.last_hash`:
+    /// the first event deleted, changed, inserted or out of order, and a tail cut off after a file was written.
+    static func chainFindings(settings: CountSettings, reader: JournalReader) -> [Finding] {
+        var anchors: [ChainAnchor] = []
+        for (date, present) in settings.outbox.countFiles(stationID: settings.stationID) where present.json {
+            let path = settings.outbox.paths(stationID: settings.stationID, date: date).json
+            guard let bytes = AtomicFile.read(path),
+                let anchor = CountDocument.chainAnchor(inJSON: String(decoding: bytes, as: UTF8.self))
+            else { continue }
+            anchors.append(ChainAnchor(source: String(path.split(separator: "/").last ?? ""), seq: anchor.seq, hash: anchor.hash))
+        }
+        do {
+            let report = try reader.verifyChain(anchors: anchors)
+            return report.findings.map { Finding(kind: "chain-" + $0.kind.rawValue, file: nil, detail: $0.description) }
+        } catch {
+            return [Finding(kind: "journal", file: nil, detail: "the hash chain could not be checked: \(error)")]
+        }
+    }
+
     /// Verifies the outbox of `settings` against the journal read by `reader`, at `nowNanos`.
     ///
     /// - Days that are closed (ended, grace included) must have both files, final, identical to a recomputation
@@ -52,6 +71,7 @@ public struct Verification: Sendable {
             result.problems.append(Finding(kind: "journal", file: nil, detail: error.description))
             return result
         }
+        result.problems += chainFindings(settings: settings, reader: reader)
         let outbox = settings.outbox
         guard let names = outbox.list() else {
             result.problems.append(Finding(kind: "unreadable", file: nil, detail: "\(outbox.path): cannot list the outbox"))
