@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "CountReports",
             dependencies: [
-                "ScanJournal", "Hashing", "StationTime", "ParcelRules", "StationConfig",
+                "ScanJournal", "Hashing", "StationTime", "ParcelRules",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -102,8 +102,6 @@ let package = Package(
             name: "StationAgentCLI",
             dependencies: [
                 "CommandCards", "Hashing",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 "StationAgent", "USBTransport", "ScannerProtocols", "ParcelRules", "ScanJournal", "StationConfig",
                 "StationTime", "CountReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -145,7 +143,7 @@ let package = Package(
         .testTarget(
             name: "CountReportsTests",
             dependencies: [
-                "CountReports", "Hashing", "ScanJournal", "ParcelRules", "StationTime", "StationConfig",
+                "CountReports", "Hashing", "ScanJournal", "ParcelRules", "StationTime",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),

@@ -1,6 +1,5 @@
 public import Logging
 public import ServiceLifecycle
-public import StationConfig
 public import StationTime
 public import ScanJournal
 import Synchronization
@@ -16,7 +15,7 @@ import Synchronization
 ///
 /// A failure to write (disk full) is logged and retried at the next refresh; the previous files stay intact.
 public final class CountRefresher: Service, Sendable {
-    /// The settings in force: replaced by ``reconfigure(configuration:agentVersion:)`` on SIGHUP.
+    /// The settings in force: replaced by ``reconfigure(_:)`` on SIGHUP.
     public var settings: CountSettings { current.withLock { $0 } }
     private let current: Mutex<CountSettings>
     let clock: any StationClock
@@ -41,31 +40,14 @@ public final class CountRefresher: Service, Sendable {
         self.logger = logger
     }
 
-    /// For `run`: the station's zone from the configuration (already validated when loaded; UTC, with a warning,
-    /// when neither it nor the system names one).
-    public convenience init(configuration: StationConfiguration, agentVersion: String, logger: Logger) {
-        let zone = Self.zone(configuration, logger: logger)
-        self.init(settings: CountSettings(configuration: configuration, zone: zone, agentVersion: agentVersion), logger: logger)
-    }
-
-    /// A reloaded configuration (SIGHUP): station id and name, time zone, outbox, `stale_after_days` and
-    /// `count_refresh_seconds` apply from the next refresh; files already written stay as they are (`export`
-    /// rewrites them). The journal's place (`data_dir`) changes only with a restart.
-    public func reconfigure(configuration: StationConfiguration, agentVersion: String) {
-        var fresh = CountSettings(
-            configuration: configuration, zone: Self.zone(configuration, logger: logger), agentVersion: agentVersion)
+    /// New settings from a reloaded configuration (SIGHUP): station id and name, time zone, outbox,
+    /// `stale_after_days` and `count_refresh_seconds` apply from the next refresh; files already written stay as they
+    /// are (`export` rewrites them). The journal's place (the data directory) changes only with a restart.
+    public func reconfigure(_ fresh: CountSettings) {
         current.withLock { settings in
+            var fresh = fresh
             fresh.dataDirectory = settings.dataDirectory
             settings = fresh
-        }
-    }
-
-    private static func zone(_ configuration: StationConfiguration, logger: Logger) -> StationTimeZone {
-        do {
-            return try StationTimeZone.load(named: configuration.timezone)
-        } catch {
-            logger.warning("count files: \(error); days are cut in UTC")
-            return .utc
         }
     }
 

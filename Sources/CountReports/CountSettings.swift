@@ -1,5 +1,4 @@
 public import ScanJournal
-public import StationConfig
 public import StationTime
 
 /// What the count files need to know about the station, from its configuration.
@@ -33,15 +32,6 @@ public struct CountSettings: Sendable {
         self.refreshNanos = Int64(max(1, refreshSeconds)) * 1_000_000_000
         self.graceNanos = graceNanos
         self.agentVersion = agentVersion
-    }
-
-    /// The settings of a loaded configuration, in the station's zone.
-    public init(configuration: StationConfiguration, zone: StationTimeZone, agentVersion: String) {
-        self.init(
-            stationID: configuration.stationID, stationName: configuration.stationName, zone: zone,
-            staleAfterDays: configuration.staleAfterDays, dataDirectory: configuration.dataDirectory,
-            outboxDirectory: configuration.outboxDirectory, refreshSeconds: configuration.countRefreshSeconds,
-            agentVersion: agentVersion)
     }
 
     public var outbox: OutboxDirectory { OutboxDirectory(path: outboxDirectory) }

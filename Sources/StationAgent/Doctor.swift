@@ -58,7 +58,13 @@ public enum Doctor {
 
     static func timeZone(_ configuration: StationConfiguration) -> DoctorCheck {
         do {
-            let zone = try StationTimeZone.load(named: configuration.timezone)
+            let chosen = try configuration.stationZone()
+            if let reason = chosen.fallbackReason {
+                return DoctorCheck(
+                    "time zone", .warn, "\(reason): business days are counted in UTC",
+                    fix: "set timezone = \"Asia/Shanghai\" in the configuration, or run: timedatectl set-timezone Asia/Shanghai")
+            }
+            let zone = chosen.zone
             let now = SystemClock.wallNanos()
             let offset = zone.offsetSeconds(atUTCSeconds: now / 1_000_000_000)
             let sign = offset < 0 ? "-" : "+"
@@ -68,11 +74,6 @@ public enum Doctor {
                 "time zone", .pass,
                 "\(zone.identifier) (UTC\(sign)\(hours < 10 ? "0" : "")\(hours):\(minutes < 10 ? "0" : "")\(minutes))\(configuration.timezone == nil ? ", the system's" : ""): business days follow it")
         } catch {
-            if configuration.timezone == nil {
-                return DoctorCheck(
-                    "time zone", .warn, "the system has no time zone set: business days are counted in UTC (\(error))",
-                    fix: "set timezone = \"Asia/Shanghai\" in the configuration, or run: timedatectl set-timezone Asia/Shanghai")
-            }
             return DoctorCheck("time zone", .fail, "\(error)", fix: "install the tzdata package, or correct timezone in the configuration")
         }
     }

@@ -2,6 +2,7 @@ import ParcelRules
 import ArgumentParser
 import CountReports
 import ScanJournal
+import StationAgent
 import StationConfig
 import StationTime
 

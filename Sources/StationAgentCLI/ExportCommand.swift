@@ -1,6 +1,7 @@
 import ArgumentParser
 import CountReports
 import ScanJournal
+import StationAgent
 import StationConfig
 import StationTime
 #if canImport(Glibc)

@@ -24,7 +24,7 @@ struct RunCommand: AsyncParsableCommand {
                 configurationPath: global.config ?? ProcessEnvironment.current["STATION_AGENT_CONFIG"].flatMap { $0.isEmpty ? nil : $0 },
                 logger: logger,
                 extraServices: { _ in [refresher] },
-                onReload: { refresher.reconfigure(configuration: $0, agentVersion: AgentVersion.current) },
+                onReload: { refresher.reconfigure(configuration: $0, agentVersion: AgentVersion.current, logger: logger) },
                 onStop: { _ in refresher.stop() })
         } catch let error as AgentError {
             throw CLIError.runtime(error.message)

@@ -76,16 +76,15 @@ struct ScansCommand: AsyncParsableCommand {
 
     /// The station's zone; with none configured and no usable system zone (none, or one that cannot be loaded),
     /// UTC with a warning (SPEC §3), as the running agent does: the commands and the agent cut days alike.
+    /// The station's zone for a command: a configured zone that cannot be loaded is a usage error; UTC, with a
+    /// warning on stderr, when neither the configuration nor the system names one.
     static func zone(_ configuration: StationConfiguration) throws -> StationTimeZone {
         do {
-            return try StationTimeZone.load(named: configuration.timezone)
-        } catch .noSystemZone {
-            writeStandardError("warning: no time zone configured and none on the system: days are cut in UTC\n")
-            return .utc
+            let chosen = try configuration.stationZone()
+            if let reason = chosen.fallbackReason { writeStandardError("warning: \(reason): days are cut in UTC\n") }
+            return chosen.zone
         } catch {
-            guard configuration.timezone == nil else { throw CLIError.usage(error.description) }
-            writeStandardError("warning: no time zone configured and the system's cannot be used (\(error)): days are cut in UTC\n")
-            return .utc
+            throw CLIError.usage(error.description)
         }
     }
 

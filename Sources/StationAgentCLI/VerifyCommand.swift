@@ -2,6 +2,7 @@ import ArgumentParser
 import CountReports
 import FoundationEssentials
 import ScanJournal
+import StationAgent
 import StationConfig
 import StationTime
 

@@ -1,7 +1,6 @@
 import CountReports
 import Foundation
 import Logging
-import StationConfig
 import StationTime
 import Testing
 
@@ -22,11 +21,10 @@ struct ReconfigureTests {
 
         let newOutbox = directory.path + "/outbox-2"
         refresher.reconfigure(
-            configuration: StationConfiguration(
-                stationID: "yq-xiaohu-2", stationName: "小湖村新点", timezone: "Asia/Shanghai",
-                dataDirectory: directory.path + "/not-the-journal", outboxDirectory: newOutbox, staleAfterDays: 5,
-                countRefreshSeconds: 60),
-            agentVersion: "test-2")
+            CountSettings(
+                stationID: "yq-xiaohu-2", stationName: "小湖村新点", zone: try StationTimeZone.load(named: "Asia/Shanghai"),
+                staleAfterDays: 5, dataDirectory: directory.path + "/not-the-journal", outboxDirectory: newOutbox,
+                refreshSeconds: 60, agentVersion: "test-2"))
         #expect(refresher.settings.dataDirectory == directory.dataDirectory, "the journal is where it was")
         #expect(refresher.nextWaitNanos(nowNanos: at("2026-11-04", 14, 0)) == 60_000_000_000)
 
