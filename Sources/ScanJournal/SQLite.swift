@@ -124,6 +124,21 @@ final class Connection {
     /// Whether no transaction is open (after a failed statement SQLite may have rolled back on its own).
     var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
 
+    /// Runs `body` in one write transaction (`BEGIN IMMEDIATE`, so the write lock is taken, or waited for, before
+    /// anything is read): committed if `body` returns, rolled back if it or the commit throws (unless SQLite already
+    /// rolled back on its own, as it does after some failures). Like GRDB's `inTransaction`.
+    func inTransaction<T>(_ body: () throws(SQLiteFailure) -> T) throws(SQLiteFailure) -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            if !isAutocommit { try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
     /// Runs a cached prepared statement: binds, steps through every row, and resets it.
     func query(_ sql: String, _ values: [SQLValue] = [], row: (Row) throws(SQLiteFailure) -> Void = { _ in })
         throws(SQLiteFailure)

@@ -174,9 +174,7 @@ final class Writer: @unchecked Sendable {
     let path: String
     private var held: [Job] = []
     private var delay: Int64
-    private var faulted = false
-    /// What the last retry logged above debug said, and when.
-    private var lastLogged: (held: Int, failure: String, at: ContinuousClock.Instant)?
+    private var faults: FaultLogPolicy
     private var lastFailure: String?
 
     init(connection: Connection, mailbox: WriterMailbox, options: JournalOptions, logger: Logger, path: String) {
@@ -186,6 +184,7 @@ final class Writer: @unchecked Sendable {
         self.logger = logger
         self.path = path
         self.delay = options.initialRetryDelayNanos
+        self.faults = FaultLogPolicy(reminderNanos: options.faultReminderNanos)
     }
 
     private enum JobResult {
@@ -193,6 +192,8 @@ final class Writer: @unchecked Sendable {
         case corrected(Int)
     }
 
+    /// Takes what is queued (and what waits for the disk), commits it as one transaction, and answers each job:
+    /// until the mailbox closes.
     func run() {
         while true {
             let (new, closing) = mailbox.take(limit: max(1, options.maximumBatch - held.count), block: held.isEmpty)
@@ -202,96 +203,19 @@ final class Writer: @unchecked Sendable {
                 if closing { break }
                 continue
             }
-            // Control jobs run outside the transaction.
-            batch = batch.filter { job in
-                guard case .pageLimit(let pages, let continuation) = job else { return true }
-                do throws(SQLiteFailure) {
-                    try connection.execute("PRAGMA max_page_count = \(pages ?? 1_073_741_823)")
-                    continuation.resume(returning: .success(()))
-                } catch {
-                    continuation.resume(returning: .failure(Schema.classify(error, path: path, opening: false)))
-                }
-                return false
-            }
+            batch = runControlJobs(batch)
             if batch.isEmpty { continue }
             switch commit(batch, rules: mailbox.rules) {
             case .success(let results):
-                // Counters first, so a submitter that wakes up sees them up to date.
-                let scans = batch.filter(\.isScan).count
-                mailbox.update {
-                    $0.commits += 1
-                    $0.acceptedScans += scans
-                }
-                mailbox.setHeld(0, failure: nil)
-                for (job, result) in zip(batch, results) {
-                    switch (job, result) {
-                    case (.scan(_, let continuation), .accepted(let accepted)):
-                        continuation.resume(returning: .success(accepted))
-                    case (.observeClock(_, let continuation), .corrected(let count)):
-                        continuation.resume(returning: .success(count))
-                    default:
-                        preconditionFailure("job and result out of step")
-                    }
-                }
-                if faulted {
-                    logger.notice(
-                        "journal writable again: committed the \(scans) scans held in memory", metadata: ["path": "\(path)"])
-                    faulted = false
-                }
-                delay = options.initialRetryDelayNanos
+                answer(batch, with: results)
             case .failure(let failure):
                 mailbox.update { $0.failedCommits += 1 }
                 let error = Schema.classify(failure, path: path, opening: false)
                 lastFailure = error.description
                 if failure.isRetryable && !closing {
-                    // Only scans wait for the disk: a clock observation is answered now (its caller, the watchdog
-                    // loop, must not stall), and a later synchronised scan corrects the boot's times anyway.
-                    held = batch.filter(\.isScan)
-                    for job in batch where !job.isScan { job.fail(error) }
-                    let heldScans = held.count
-                    mailbox.setHeld(heldScans, failure: error.description)
-                    // The first failure is critical; after it, a retry is worth an error line only when it holds
-                    // more scans, or fails differently, than the last line said, or as a reminder (the agent's
-                    // watchdog loop also repeats the state every interval).
-                    let now = ContinuousClock.now
-                    let level: Logger.Level
-                    if !faulted {
-                        level = .critical
-                    } else if let last = lastLogged, last.held == heldScans, last.failure == error.description,
-                        now - last.at < .nanoseconds(options.faultReminderNanos)
-                    {
-                        level = .debug
-                    } else {
-                        level = .error
-                    }
-                    if level != .debug { lastLogged = (heldScans, error.description, now) }
-                    logger.log(
-                        level: level,
-                        """
-                        journal cannot commit: \(error); \(heldScans) scans held in memory (at most \
-                        \(options.maximumBacklog)), none reported accepted; retrying in \(delay / 1_000_000) ms
-                        """,
-                        metadata: ["path": "\(path)"])
-                    faulted = true
-                    mailbox.pause(nanoseconds: delay)
-                    delay = min(delay * 2, options.maximumRetryDelayNanos)
+                    holdForRetry(batch, error)
                 } else {
-                    let codes = batch.compactMap { job -> String? in
-                        guard case .scan(let scan, _) = job else { return nil }
-                        return "\(scan.input.device): \(scan.input.text.debugDescription)"
-                    }
-                    // The codes go to the log, so a supervisor can enter them once the disk is mended.
-                    logger.error(
-                        """
-                        journal commit failed: \(error); \(codes.count) scans were NOT recorded\
-                        \(codes.isEmpty ? "" : ": " + codes.prefix(200).joined(separator: ", "))\
-                        \(codes.count > 200 ? ", and \(codes.count - 200) more" : "")
-                        """,
-                        metadata: ["path": "\(path)"])
-                    let reported: JournalError =
-                        closing ? .closedBeforeCommit(path: path, lastFailure: error.description) : error
-                    for job in batch { job.fail(reported) }
-                    mailbox.setHeld(0, failure: error.description)
+                    giveUp(batch, error, closing: closing)
                 }
             }
         }
@@ -301,53 +225,165 @@ final class Writer: @unchecked Sendable {
         logger.info("journal closed", metadata: ["path": "\(path)"])
     }
 
+    /// Runs the control jobs (outside any transaction) and returns the rest.
+    private func runControlJobs(_ batch: [Job]) -> [Job] {
+        batch.filter { job in
+            guard case .pageLimit(let pages, let continuation) = job else { return true }
+            do throws(SQLiteFailure) {
+                try connection.execute("PRAGMA max_page_count = \(pages ?? 1_073_741_823)")
+                continuation.resume(returning: .success(()))
+            } catch {
+                continuation.resume(returning: .failure(Schema.classify(error, path: path, opening: false)))
+            }
+            return false
+        }
+    }
+
+    /// A committed batch: counters first (so a submitter that wakes up sees them), then every submitter resumed.
+    private func answer(_ batch: [Job], with results: [JobResult]) {
+        let scans = batch.filter(\.isScan).count
+        mailbox.update {
+            $0.commits += 1
+            $0.acceptedScans += scans
+        }
+        mailbox.setHeld(0, failure: nil)
+        for (job, result) in zip(batch, results) {
+            switch (job, result) {
+            case (.scan(_, let continuation), .accepted(let accepted)):
+                continuation.resume(returning: .success(accepted))
+            case (.observeClock(_, let continuation), .corrected(let count)):
+                continuation.resume(returning: .success(count))
+            default:
+                preconditionFailure("job and result out of step")
+            }
+        }
+        if faults.recovered() {
+            logger.notice("journal writable again: committed the \(scans) scans held in memory", metadata: ["path": "\(path)"])
+        }
+        delay = options.initialRetryDelayNanos
+    }
+
+    /// The disk refused (full, read-only, busy): the scans wait in memory and the commit is retried with backoff.
+    /// Only scans wait: a clock observation is answered now (its caller, the watchdog loop, must not stall), and a
+    /// later synchronised scan corrects the boot's times anyway.
+    private func holdForRetry(_ batch: [Job], _ error: JournalError) {
+        held = batch.filter(\.isScan)
+        for job in batch where !job.isScan { job.fail(error) }
+        mailbox.setHeld(held.count, failure: error.description)
+        let level = faults.level(held: held.count, failure: error.description, now: ContinuousClock.now)
+        logger.log(
+            level: level,
+            """
+            journal cannot commit: \(error); \(held.count) scans held in memory (at most \
+            \(options.maximumBacklog)), none reported accepted; retrying in \(delay / 1_000_000) ms
+            """,
+            metadata: ["path": "\(path)"])
+        mailbox.pause(nanoseconds: delay)
+        delay = min(delay * 2, options.maximumRetryDelayNanos)
+    }
+
+    /// A failure that retrying cannot mend, or the journal closing: every job fails, and the scans' devices and
+    /// codes go to the log so a supervisor can enter them once the disk is mended.
+    private func giveUp(_ batch: [Job], _ error: JournalError, closing: Bool) {
+        let codes = batch.compactMap { job -> String? in
+            guard case .scan(let scan, _) = job else { return nil }
+            return "\(scan.input.device): \(scan.input.text.debugDescription)"
+        }
+        logger.error(
+            """
+            journal commit failed: \(error); \(codes.count) scans were NOT recorded\
+            \(codes.isEmpty ? "" : ": " + codes.prefix(200).joined(separator: ", "))\
+            \(codes.count > 200 ? ", and \(codes.count - 200) more" : "")
+            """,
+            metadata: ["path": "\(path)"])
+        let reported: JournalError = closing ? .closedBeforeCommit(path: path, lastFailure: error.description) : error
+        for job in batch { job.fail(reported) }
+        mailbox.setHeld(0, failure: error.description)
+    }
+
     /// One transaction: decide every job in order against the state including the batch's earlier scans, record,
     /// commit. Nothing of it is visible (or reported) unless the commit succeeds.
     private func commit(_ batch: [Job], rules: ScanRules) -> Result<[JobResult], SQLiteFailure> {
         let store = EventStore(connection: connection)
         do {
-            try connection.execute("BEGIN IMMEDIATE")
-            // Read inside the transaction: another process (`station-agent scan`) may have appended since.
-            var chain = try ChainHead.read(connection)
-            var results: [JobResult] = []
-            results.reserveCapacity(batch.count)
-            // Boots whose unsynchronised events were corrected in this transaction and have had none since.
-            var corrected: Set<String> = []
-            for job in batch {
-                switch job {
-                case .scan(let scan, _):
-                    let decision = try rules.decide(scan.input, state: store)
-                    let seq = try store.record(decision, scan: scan, chain: &chain)
-                    let boot = scan.input.time.bootID
-                    if scan.clockSynchronized {
-                        if !corrected.contains(boot) {
-                            _ = try store.correct(
-                                bootID: boot, wallNanos: scan.input.time.wallNanos,
-                                monotonicNanos: scan.input.time.monotonicNanos)
-                            corrected.insert(boot)
+            let results = try connection.inTransaction { () throws(SQLiteFailure) -> [JobResult] in
+                // Read inside the transaction: another process (`station-agent scan`) may have appended since.
+                var chain = try ChainHead.read(connection)
+                var results: [JobResult] = []
+                results.reserveCapacity(batch.count)
+                // Boots whose unsynchronised events were corrected in this transaction and have had none since.
+                var corrected: Set<String> = []
+                for job in batch {
+                    switch job {
+                    case .scan(let scan, _):
+                        let decision = try rules.decide(scan.input, state: store)
+                        let seq = try store.record(decision, scan: scan, chain: &chain)
+                        let boot = scan.input.time.bootID
+                        if scan.clockSynchronized {
+                            if !corrected.contains(boot) {
+                                _ = try store.correct(
+                                    bootID: boot, wallNanos: scan.input.time.wallNanos,
+                                    monotonicNanos: scan.input.time.monotonicNanos)
+                                corrected.insert(boot)
+                            }
+                        } else {
+                            corrected.remove(boot)
                         }
-                    } else {
-                        corrected.remove(boot)
+                        results.append(.accepted(AcceptedScan(seq: seq, decision: decision)))
+                    case .observeClock(let reading, _):
+                        var count = 0
+                        if reading.isSynchronized {
+                            count = try store.correct(
+                                bootID: reading.bootID, wallNanos: reading.wallNanos, monotonicNanos: reading.monotonicNanos)
+                            corrected.insert(reading.bootID)
+                        }
+                        results.append(.corrected(count))
+                    case .pageLimit:
+                        preconditionFailure("control jobs run outside transactions")
                     }
-                    results.append(.accepted(AcceptedScan(seq: seq, decision: decision)))
-                case .observeClock(let reading, _):
-                    var count = 0
-                    if reading.isSynchronized {
-                        count = try store.correct(
-                            bootID: reading.bootID, wallNanos: reading.wallNanos, monotonicNanos: reading.monotonicNanos)
-                        corrected.insert(reading.bootID)
-                    }
-                    results.append(.corrected(count))
-                case .pageLimit:
-                    preconditionFailure("control jobs run outside transactions")
                 }
+                return results
             }
-            try connection.execute("COMMIT")
             return .success(results)
         } catch {
-            // After some failures SQLite has already rolled back; otherwise undo the partial transaction.
-            if !connection.isAutocommit { try? connection.execute("ROLLBACK") }
             return .failure(error)
         }
+    }
+}
+
+/// When a failing commit is worth a log line, and at which level: the first failure is critical; after it, a retry
+/// is worth an error line only when it holds more scans, or fails differently, than the last line said, or as a
+/// reminder every `reminderNanos` (`station-agent scan` has no watchdog loop to repeat it); otherwise debug.
+public struct FaultLogPolicy: Sendable {
+    public let reminderNanos: Int64
+    public private(set) var faulted = false
+    private var lastLogged: (held: Int, failure: String, at: ContinuousClock.Instant)?
+
+    public init(reminderNanos: Int64) {
+        self.reminderNanos = reminderNanos
+    }
+
+    /// The level of the line for a failed commit holding `held` scans.
+    public mutating func level(held: Int, failure: String, now: ContinuousClock.Instant) -> Logger.Level {
+        let level: Logger.Level
+        if !faulted {
+            level = .critical
+        } else if let last = lastLogged, last.held == held, last.failure == failure, now - last.at < .nanoseconds(reminderNanos) {
+            level = .debug
+        } else {
+            level = .error
+        }
+        if level != .debug { lastLogged = (held, failure, now) }
+        faulted = true
+        return level
+    }
+
+    /// A commit succeeded: whether that ends a fault (worth a "writable again" line).
+    public mutating func recovered() -> Bool {
+        defer {
+            faulted = false
+            lastLogged = nil
+        }
+        return faulted
     }
 }

@@ -394,8 +394,7 @@ enum Schema {
     private static func migrate(_ connection: Connection, path: String) throws(SQLiteFailure) {
         var version = Int(try connection.scalar("PRAGMA user_version") ?? 0)
         guard version < currentVersion else { return }
-        try connection.execute("BEGIN IMMEDIATE")
-        do {
+        try connection.inTransaction { () throws(SQLiteFailure) in
             // Another process may have migrated between the check and the lock.
             version = Int(try connection.scalar("PRAGMA user_version") ?? 0)
             while version < currentVersion {
@@ -404,10 +403,6 @@ enum Schema {
                 version += 1
                 try connection.execute("PRAGMA user_version = \(version)")
             }
-            try connection.execute("COMMIT")
-        } catch {
-            if !connection.isAutocommit { try? connection.execute("ROLLBACK") }
-            throw error
         }
         connection.resetStatementCache()
     }

@@ -1,3 +1,4 @@
+import Logging
 import ParcelRules
 import ScanJournal
 import StationTime
@@ -411,4 +412,26 @@ func writeFile(_ path: String, _ bytes: [UInt8]) throws {
     defer { close(fd) }
     let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     try #require(written == bytes.count)
+}
+
+@Suite("Fault log policy")
+struct FaultLogPolicyTests {
+    @Test("critical first, debug while nothing changes, error when more scans wait, the failure changes or a reminder is due")
+    func levels() {
+        var policy = FaultLogPolicy(reminderNanos: 60_000_000_000)
+        let start = ContinuousClock.now
+        var levels: [Logger.Level] = []
+        for (held, failure, second) in [
+            (1, "full", 0), (1, "full", 1), (2, "full", 2), (2, "full", 3), (2, "read-only", 4), (2, "read-only", 63),
+            (2, "read-only", 65),
+        ] {
+            levels.append(policy.level(held: held, failure: failure, now: start + .seconds(second)))
+        }
+        #expect(levels == [.critical, .debug, .error, .debug, .error, .debug, .error])
+        let ended = policy.recovered()
+        let endedAgain = policy.recovered()
+        #expect(ended && !endedAgain)
+        let next = policy.level(held: 1, failure: "full", now: start + .seconds(70))
+        #expect(next == .critical)
+    }
 }
