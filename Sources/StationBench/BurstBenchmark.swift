@@ -36,6 +36,10 @@ struct BurstBenchmark: AsyncParsableCommand {
         let interval = UInt64(1_000_000_000 / rate)
         let total = UInt64(seconds) * 1_000_000_000
         let commitsBefore = journal.statistics.commits
+        // The disk's own cost of durability, measured beside the burst: a 4 KB write and fdatasync, 20 times a
+        // second, on the journal's file system.
+        let probeStop = Atomic<Bool>(false)
+        let probe = Task { await runOnDedicatedThread { fdatasyncProbe(directory: directory, stop: probeStop) } }
         await withTaskGroup(of: Void.self) { group in
             for scanner in 0..<scanners {
                 // The reader: codes appear at the scanner's pace whether or not the journal keeps up.
@@ -70,6 +74,8 @@ struct BurstBenchmark: AsyncParsableCommand {
                 }
             }
         }
+        probeStop.store(true, ordering: .relaxed)
+        let syncs = await probe.value.sorted()
         let elapsed = Double(SystemClock.monotonicNanos() - start) / 1e9
         let commits = journal.statistics.commits - commitsBefore
         await journal.close()
@@ -86,7 +92,8 @@ struct BurstBenchmark: AsyncParsableCommand {
             scanners: scanners, rate: rate, seconds: seconds, dataDirectory: directory, produced: count,
             accepted: accepted.count, lost: count - accepted.count, commitsPerSecond: Double(commits) / elapsed,
             scansPerCommit: commits == 0 ? 0 : Double(accepted.count) / Double(commits),
-            p50: percentile(0.5), p99: percentile(0.99), max: accepted.last ?? 0, rssKB: rss)
+            p50: percentile(0.5), p99: percentile(0.99), max: accepted.last ?? 0, rssKB: rss,
+            syncP50: percentileOf(syncs, 0.5), syncP99: percentileOf(syncs, 0.99), syncs: syncs.count)
         print(json ? result.json : result.table)
         if result.lost > 0 { throw ExitCode(1) }
     }
@@ -104,6 +111,11 @@ struct BurstResult {
     let produced, accepted, lost: Int
     let commitsPerSecond, scansPerCommit, p50, p99, max: Double
     let rssKB: Int
+    /// The disk's fdatasync latency in the same run (ms), and how many were measured.
+    let syncP50, syncP99: Double
+    let syncs: Int
+
+    func ratio(_ a: Double, _ b: Double) -> String { b > 0 ? twoDecimals(a / b) : "-" }
 
     var table: String {
         """
@@ -111,6 +123,8 @@ struct BurstResult {
           produced \(produced)   accepted \(accepted)   lost \(lost)
           commits/s \(twoDecimals(commitsPerSecond))   scans per commit \(twoDecimals(scansPerCommit))
           scan-to-durable latency: p50 \(twoDecimals(p50)) ms   p99 \(twoDecimals(p99)) ms   max \(twoDecimals(max)) ms
+          the disk's fdatasync (4 KB, \(syncs) in the same run): p50 \(twoDecimals(syncP50)) ms   p99 \(twoDecimals(syncP99)) ms
+          scan-to-durable / fdatasync: p50 \(ratio(p50, syncP50))x   p99 \(ratio(p99, syncP99))x
           resident memory after the burst: \(rssKB) kB
         """
     }
@@ -118,8 +132,37 @@ struct BurstResult {
     var json: String {
         "{\"scanners\":\(scanners),\"rate\":\(rate),\"seconds\":\(seconds),\"produced\":\(produced),\"accepted\":\(accepted),\"lost\":\(lost),"
             + "\"commits_per_second\":\(twoDecimals(commitsPerSecond)),\"scans_per_commit\":\(twoDecimals(scansPerCommit)),"
-            + "\"latency_ms\":{\"p50\":\(twoDecimals(p50)),\"p99\":\(twoDecimals(p99)),\"max\":\(twoDecimals(max))},\"rss_kb\":\(rssKB)}"
+            + "\"latency_ms\":{\"p50\":\(twoDecimals(p50)),\"p99\":\(twoDecimals(p99)),\"max\":\(twoDecimals(max))},\"rss_kb\":\(rssKB),"
+            + "\"fdatasync_ms\":{\"p50\":\(twoDecimals(syncP50)),\"p99\":\(twoDecimals(syncP99)),\"count\":\(syncs)}}"
     }
+}
+
+/// The `p` quantile of sorted values (0 when empty).
+func percentileOf(_ sorted: [Double], _ p: Double) -> Double {
+    sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+}
+
+/// Writes 4 KB and fdatasyncs it, 20 times a second, until `stop`: the latencies in ms.
+func fdatasyncProbe(directory: String, stop: borrowing Atomic<Bool>) -> [Double] {
+    let path = directory + "/.fdatasync-probe"
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { return [] }
+    defer {
+        close(fd)
+        unlink(path)
+    }
+    let block = [UInt8](repeating: 0x5A, count: 4096)
+    var latencies: [Double] = []
+    var offset: off_t = 0
+    while !stop.load(ordering: .relaxed) {
+        let started = SystemClock.monotonicNanos()
+        let written = block.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, offset) }
+        guard written == block.count, fdatasync(fd) == 0 else { break }
+        latencies.append(Double(SystemClock.monotonicNanos() - started) / 1e6)
+        offset = (offset + 4096) % (4096 * 256)
+        usleep(50_000)
+    }
+    return latencies
 }
 
 /// Two decimals, for the tables.
