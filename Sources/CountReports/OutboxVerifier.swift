@@ -2,18 +2,51 @@ public import ScanJournal
 import Hashing
 import StationTime
 
-/// `verify`: the journal's integrity, and every count file of the station recomputed from the journal and compared.
+/// `verify`: the journal's integrity and hash chain, and every count file of the station recomputed from the
+/// journal and compared. Each check is a function of its own (``checkJournal(_:)``, ``checkChain(settings:reader:)``,
+/// ``checkFiles(settings:reader:nowNanos:)``, ``checkMissingDays(settings:reader:nowNanos:)``,
+/// ``checkChecksums(_:names:stationID:)``, ``checkLeftovers(names:)``), so each can be tested alone.
 public struct Verification: Sendable {
     /// One finding.
     public struct Finding: Sendable, Hashable {
-        /// `journal`, `differs`, `not-final`, `missing`, `checksum-mismatch`, `checksum-missing-file`,
-        /// `checksum-unlisted`, `checksum-malformed`, `checksum-file-missing`, `unreadable`, `leftover-temporary`.
-        public let kind: String
+        /// What was found; the raw value is what `verify` prints and `--json` carries.
+        public enum Kind: String, Sendable, Hashable, CaseIterable {
+            case journal
+            case chainMissing = "chain-missing"
+            case chainChanged = "chain-changed"
+            case chainInserted = "chain-inserted"
+            case chainReordered = "chain-reordered"
+            case chainTailCut = "chain-tail_cut"
+            case chainAnchorMismatch = "chain-anchor_mismatch"
+            case differs
+            case notFinal = "not-final"
+            case missing
+            case checksumMismatch = "checksum-mismatch"
+            case checksumMissingFile = "checksum-missing-file"
+            case checksumUnlisted = "checksum-unlisted"
+            case checksumMalformed = "checksum-malformed"
+            case checksumFileMissing = "checksum-file-missing"
+            case unreadable
+            case leftoverTemporary = "leftover-temporary"
+
+            init(_ chain: ChainFinding.Kind) {
+                switch chain {
+                case .missing: self = .chainMissing
+                case .changed: self = .chainChanged
+                case .inserted: self = .chainInserted
+                case .reordered: self = .chainReordered
+                case .tailCut: self = .chainTailCut
+                case .anchorMismatch: self = .chainAnchorMismatch
+                }
+            }
+        }
+
+        public let kind: Kind
         /// The file concerned (a name in the outbox), if any.
         public let file: String?
         public let detail: String
 
-        public init(kind: String, file: String?, detail: String) {
+        public init(kind: Kind, file: String?, detail: String) {
             self.kind = kind
             self.file = file
             self.detail = detail
@@ -32,9 +65,51 @@ public struct Verification: Sendable {
 
     public var isOK: Bool { problems.isEmpty }
 
+    /// Verifies the outbox of `settings` against the journal read by `reader`, at `nowNanos`: every check below.
+    public static func run(settings: CountSettings, reader: JournalReader, nowNanos: Int64) -> Verification {
+        var result = Verification()
+        let integrity = checkJournal(reader)
+        result.journal = integrity.report
+        result.problems += integrity.problems
+        guard integrity.report != nil else { return result }
+        result.problems += checkChain(settings: settings, reader: reader)
+        guard let names = settings.outbox.list() else {
+            result.problems.append(
+                Finding(kind: .unreadable, file: nil, detail: "\(settings.outbox.path): cannot list the outbox"))
+            return result
+        }
+        result.add(checkFiles(settings: settings, reader: reader, nowNanos: nowNanos))
+        result.add(checkMissingDays(settings: settings, reader: reader, nowNanos: nowNanos))
+        result.problems += checkChecksums(settings.outbox, names: names, stationID: settings.stationID)
+        result.notes += checkLeftovers(names: names)
+        return result
+    }
+
+    /// Adds another check's findings and files.
+    mutating func add(_ other: Verification) {
+        problems += other.problems
+        notes += other.notes
+        filesChecked += other.filesChecked
+    }
+
+    /// `PRAGMA integrity_check` (a nil report when the journal cannot be read at all).
+    public static func checkJournal(_ reader: JournalReader) -> (report: JournalIntegrity?, problems: [Finding]) {
+        do {
+            let integrity = try reader.integrity()
+            guard integrity.isOK else {
+                return (integrity, [
+                    Finding(kind: .journal, file: nil, detail: "integrity check: " + integrity.messages.prefix(5).joined(separator: "; "))
+                ])
+            }
+            return (integrity, [])
+        } catch {
+            return (nil, [Finding(kind: .journal, file: nil, detail: error.description)])
+        }
+    }
+
     /// The hash chain recomputed from the genesis (SPEC §7), anchored at every count file's `journal.last_hash`:
     /// the first event deleted, changed, inserted or out of order, and a tail cut off after a file was written.
-    static func chainFindings(settings: CountSettings, reader: JournalReader) -> [Finding] {
+    public static func checkChain(settings: CountSettings, reader: JournalReader) -> [Finding] {
         var anchors: [ChainAnchor] = []
         for (date, present) in settings.outbox.countFiles(stationID: settings.stationID) where present.json {
             let path = settings.outbox.paths(stationID: settings.stationID, date: date).json
@@ -45,49 +120,26 @@ public struct Verification: Sendable {
         }
         do {
             let report = try reader.verifyChain(anchors: anchors)
-            return report.findings.map { Finding(kind: "chain-" + $0.kind.rawValue, file: nil, detail: $0.description) }
+            return report.findings.map { Finding(kind: Finding.Kind($0.kind), file: nil, detail: $0.description) }
         } catch {
-            return [Finding(kind: "journal", file: nil, detail: "the hash chain could not be checked: \(error)")]
+            return [Finding(kind: .journal, file: nil, detail: "the hash chain could not be checked: \(error)")]
         }
     }
 
-    /// Verifies the outbox of `settings` against the journal read by `reader`, at `nowNanos`.
-    ///
-    /// - Days that are closed (ended, grace included) must have both files, final, identical to a recomputation
-    ///   apart from `generated_at`.
-    /// - Open days (today, yesterday within the grace) are refreshed by the running agent: a difference or a missing
-    ///   file there is a note.
-    /// - `SHA256SUMS` must list every count file with its current digest, and nothing else that is missing.
-    public static func run(settings: CountSettings, reader: JournalReader, nowNanos: Int64) -> Verification {
+    /// Every count file recomputed and compared, ignoring `generated_at`:
+    /// - days that are closed (ended, grace included) must be final and identical to a recomputation;
+    /// - open days (today, yesterday within the grace) are refreshed by the running agent: a difference is a note.
+    public static func checkFiles(settings: CountSettings, reader: JournalReader, nowNanos: Int64) -> Verification {
         var result = Verification()
-        do {
-            let integrity = try reader.integrity()
-            result.journal = integrity
-            if !integrity.isOK {
-                result.problems.append(
-                    Finding(kind: "journal", file: nil, detail: "integrity check: " + integrity.messages.prefix(5).joined(separator: "; ")))
-            }
-        } catch {
-            result.problems.append(Finding(kind: "journal", file: nil, detail: error.description))
-            return result
-        }
-        result.problems += chainFindings(settings: settings, reader: reader)
         let outbox = settings.outbox
-        guard let names = outbox.list() else {
-            result.problems.append(Finding(kind: "unreadable", file: nil, detail: "\(outbox.path): cannot list the outbox"))
-            return result
-        }
-        let present = Set(names)
         let files = outbox.countFiles(stationID: settings.stationID)
-
-        // Every file recomputed.
         for date in files.keys.sorted() {
             let closed = settings.isClosed(date, nowNanos: nowNanos)
             let expected: CountDocument
             do {
                 expected = try settings.document(for: date, reader: reader, nowNanos: nowNanos)
             } catch {
-                result.problems.append(Finding(kind: "journal", file: nil, detail: "\(date): \(error)"))
+                result.problems.append(Finding(kind: .journal, file: nil, detail: "\(date): \(error)"))
                 continue
             }
             let paths = outbox.paths(stationID: settings.stationID, date: date)
@@ -95,7 +147,7 @@ public struct Verification: Sendable {
                 let name = isJSON ? expected.jsonFileName : expected.csvFileName
                 guard isJSON ? files[date]!.json : files[date]!.csv else { continue }
                 guard let bytes = AtomicFile.read(path) else {
-                    result.problems.append(Finding(kind: "unreadable", file: name, detail: "cannot read \(path)"))
+                    result.problems.append(Finding(kind: .unreadable, file: name, detail: "cannot read \(path)"))
                     continue
                 }
                 result.filesChecked += 1
@@ -108,66 +160,77 @@ public struct Verification: Sendable {
                     wanted.header.isFinal = flag ?? closed
                     if closed && flag == false {
                         result.problems.append(
-                            Finding(kind: "not-final", file: name, detail: "the day is over but the file says \"final\": false"))
+                            Finding(kind: .notFinal, file: name, detail: "the day is over but the file says \"final\": false"))
                     }
                 }
                 let expectedText = isJSON ? wanted.json : wanted.csv
                 if text != expectedText {
                     let finding = Finding(
-                        kind: "differs", file: name, detail: firstDifference(found: text, expected: expectedText))
+                        kind: .differs, file: name, detail: firstDifference(found: text, expected: expectedText))
                     if closed { result.problems.append(finding) } else { result.notes.append(finding) }
                 }
             }
         }
+        return result
+    }
 
-        // Days with events must have their files.
+    /// Days with events must have their files (a note while the day is open).
+    public static func checkMissingDays(settings: CountSettings, reader: JournalReader, nowNanos: Int64) -> Verification {
+        var result = Verification()
+        let files = settings.outbox.countFiles(stationID: settings.stationID)
         do {
             for date in try reader.eventDays(in: settings.zone) {
                 let entry = files[date] ?? (false, false)
-                let paths = outbox.paths(stationID: settings.stationID, date: date)
+                let paths = settings.outbox.paths(stationID: settings.stationID, date: date)
                 for (has, path) in [(entry.json, paths.json), (entry.csv, paths.csv)] where !has {
                     let name = String(path.split(separator: "/").last ?? "")
-                    let finding = Finding(kind: "missing", file: name, detail: "\(date) has events but no \(name)")
+                    let finding = Finding(kind: .missing, file: name, detail: "\(date) has events but no \(name)")
                     if settings.isClosed(date, nowNanos: nowNanos) { result.problems.append(finding) } else { result.notes.append(finding) }
                 }
             }
         } catch {
-            result.problems.append(Finding(kind: "journal", file: nil, detail: error.description))
-        }
-
-        // SHA256SUMS.
-        let countFileNames = names.filter { OutboxDirectory.parseCountFileName($0, stationID: settings.stationID) != nil }
-        if !present.contains(OutboxDirectory.checksumFileName) {
-            if !countFileNames.isEmpty {
-                result.problems.append(
-                    Finding(kind: "checksum-file-missing", file: OutboxDirectory.checksumFileName, detail: "no SHA256SUMS in \(outbox.path)"))
-            }
-        } else {
-            let sums = outbox.readChecksums()
-            for line in sums.malformedLines {
-                result.problems.append(Finding(kind: "checksum-malformed", file: OutboxDirectory.checksumFileName, detail: "not a sha256sum line: \(line)"))
-            }
-            for name in sums.entries.keys.sorted() {
-                guard let bytes = AtomicFile.read(outbox.path + "/" + name) else {
-                    result.problems.append(
-                        Finding(kind: "checksum-missing-file", file: name, detail: "listed in SHA256SUMS but not in the outbox"))
-                    continue
-                }
-                let digest = SHA256.hexDigest(bytes)
-                if digest != sums.entries[name] {
-                    result.problems.append(
-                        Finding(kind: "checksum-mismatch", file: name, detail: "SHA256SUMS says \(sums.entries[name]!), the file's is \(digest)"))
-                }
-            }
-            for name in countFileNames where sums.entries[name] == nil {
-                result.problems.append(Finding(kind: "checksum-unlisted", file: name, detail: "not listed in SHA256SUMS"))
-            }
-        }
-        for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
-            result.notes.append(
-                Finding(kind: "leftover-temporary", file: name, detail: "a temporary file left by an interrupted write (replaced at the next write)"))
+            result.problems.append(Finding(kind: .journal, file: nil, detail: error.description))
         }
         return result
+    }
+
+    /// `SHA256SUMS` must list every count file with its current digest, and nothing that is missing.
+    public static func checkChecksums(_ outbox: OutboxDirectory, names: [String], stationID: String) -> [Finding] {
+        var problems: [Finding] = []
+        let countFileNames = names.filter { OutboxDirectory.parseCountFileName($0, stationID: stationID) != nil }
+        guard Set(names).contains(OutboxDirectory.checksumFileName) else {
+            if !countFileNames.isEmpty {
+                problems.append(
+                    Finding(kind: .checksumFileMissing, file: OutboxDirectory.checksumFileName, detail: "no SHA256SUMS in \(outbox.path)"))
+            }
+            return problems
+        }
+        let sums = outbox.readChecksums()
+        for line in sums.malformedLines {
+            problems.append(Finding(kind: .checksumMalformed, file: OutboxDirectory.checksumFileName, detail: "not a sha256sum line: \(line)"))
+        }
+        for name in sums.entries.keys.sorted() {
+            guard let bytes = AtomicFile.read(outbox.path + "/" + name) else {
+                problems.append(Finding(kind: .checksumMissingFile, file: name, detail: "listed in SHA256SUMS but not in the outbox"))
+                continue
+            }
+            let digest = SHA256.hexDigest(bytes)
+            if digest != sums.entries[name] {
+                problems.append(
+                    Finding(kind: .checksumMismatch, file: name, detail: "SHA256SUMS says \(sums.entries[name]!), the file's is \(digest)"))
+            }
+        }
+        for name in countFileNames where sums.entries[name] == nil {
+            problems.append(Finding(kind: .checksumUnlisted, file: name, detail: "not listed in SHA256SUMS"))
+        }
+        return problems
+    }
+
+    /// Temporary files an interrupted write left (a note: the next write replaces them).
+    public static func checkLeftovers(names: [String]) -> [Finding] {
+        names.filter { $0.hasPrefix(".") && $0.hasSuffix(".tmp") }.map {
+            Finding(kind: .leftoverTemporary, file: $0, detail: "a temporary file left by an interrupted write (replaced at the next write)")
+        }
     }
 
     static func firstDifference(found: String, expected: String) -> String {

@@ -29,12 +29,12 @@ struct VerifyCommand: AsyncParsableCommand {
         } catch .noJournal(let path) {
             let files = settings.outbox.countFiles(stationID: settings.stationID)
             if files.isEmpty {
-                result.notes.append(Verification.Finding(kind: "journal", file: nil, detail: "no journal at \(path) yet: nothing scanned, nothing to check"))
+                result.notes.append(Verification.Finding(kind: .journal, file: nil, detail: "no journal at \(path) yet: nothing scanned, nothing to check"))
             } else {
-                result.problems.append(Verification.Finding(kind: "journal", file: nil, detail: "no journal at \(path), but the outbox has count files"))
+                result.problems.append(Verification.Finding(kind: .journal, file: nil, detail: "no journal at \(path), but the outbox has count files"))
             }
         } catch {
-            result.problems.append(Verification.Finding(kind: "journal", file: nil, detail: error.description))
+            result.problems.append(Verification.Finding(kind: .journal, file: nil, detail: error.description))
         }
         if json {
             let encoder = JSONEncoder()
@@ -57,12 +57,12 @@ struct VerifyCommand: AsyncParsableCommand {
         if !result.problems.isEmpty {
             lines.append("")
             lines.append("PROBLEMS")
-            lines.append(TextTable.render(result.problems.map { [$0.kind, $0.file ?? "-", $0.detail] }))
+            lines.append(TextTable.render(result.problems.map { [$0.kind.rawValue, $0.file ?? "-", $0.detail] }))
         }
         if !result.notes.isEmpty {
             lines.append("")
             lines.append("notes")
-            lines.append(TextTable.render(result.notes.map { [$0.kind, $0.file ?? "-", $0.detail] }))
+            lines.append(TextTable.render(result.notes.map { [$0.kind.rawValue, $0.file ?? "-", $0.detail] }))
         }
         lines.append("")
         lines.append(result.isOK ? "OK: every count file matches the journal." : "FAILED: \(result.problems.count) problem(s).")
@@ -104,7 +104,7 @@ struct VerifyJSON: Encodable {
             Journal(path: $0.path, ok: $0.isOK, schema_version: $0.schemaVersion, event_count: $0.eventCount)
         }
         files_checked = result.filesChecked
-        problems = result.problems.map { Finding(kind: $0.kind, file: $0.file, detail: $0.detail) }
-        notes = result.notes.map { Finding(kind: $0.kind, file: $0.file, detail: $0.detail) }
+        problems = result.problems.map { Finding(kind: $0.kind.rawValue, file: $0.file, detail: $0.detail) }
+        notes = result.notes.map { Finding(kind: $0.kind.rawValue, file: $0.file, detail: $0.detail) }
     }
 }

@@ -323,20 +323,20 @@ struct ScriptedSessionTests {
 
         let result = Verification.run(settings: settings, reader: reader, nowNanos: now)
         #expect(!result.isOK)
-        #expect(result.problems.map(\.kind).sorted() == ["checksum-mismatch", "differs"])
-        let differs = try #require(result.problems.first { $0.kind == "differs" })
+        #expect(result.problems.map(\.kind.rawValue).sorted() == ["checksum-mismatch", "differs"])
+        let differs = try #require(result.problems.first { $0.kind.rawValue == "differs" })
         #expect(differs.file == "yq-xiaohu_2026-11-01.json")
         #expect(differs.detail.contains("\"inbound\": 6") && differs.detail.contains("\"inbound\": 5"))
-        #expect(result.problems.first { $0.kind == "checksum-mismatch" }?.file == "yq-xiaohu_2026-11-02.csv")
+        #expect(result.problems.first { $0.kind.rawValue == "checksum-mismatch" }?.file == "yq-xiaohu_2026-11-02.csv")
 
         // A missing file of a day with events, and a day left non-final.
         _ = run(["/bin/rm", directory.outbox + "/yq-xiaohu_2026-11-04.csv"])
         let later = Verification.run(settings: settings, reader: reader, nowNanos: at("2026-11-06", 9, 0))
-        #expect(later.problems.contains { $0.kind == "missing" && $0.file == "yq-xiaohu_2026-11-04.csv" })
-        #expect(later.problems.contains { $0.kind == "not-final" && $0.file == "yq-xiaohu_2026-11-04.json" })
-        #expect(later.problems.contains { $0.kind == "checksum-missing-file" && $0.file == "yq-xiaohu_2026-11-04.csv" })
+        #expect(later.problems.contains { $0.kind.rawValue == "missing" && $0.file == "yq-xiaohu_2026-11-04.csv" })
+        #expect(later.problems.contains { $0.kind.rawValue == "not-final" && $0.file == "yq-xiaohu_2026-11-04.json" })
+        #expect(later.problems.contains { $0.kind.rawValue == "checksum-missing-file" && $0.file == "yq-xiaohu_2026-11-04.csv" })
         // While the day is open a lagging file is only a note.
         let open = Verification.run(settings: settings, reader: reader, nowNanos: now)
-        #expect(open.notes.contains { $0.kind == "missing" && $0.file == "yq-xiaohu_2026-11-04.csv" })
+        #expect(open.notes.contains { $0.kind.rawValue == "missing" && $0.file == "yq-xiaohu_2026-11-04.csv" })
     }
 }

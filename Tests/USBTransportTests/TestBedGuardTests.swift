@@ -10,9 +10,10 @@ import Glibc
 /// would skip themselves (no umockdev preload) fails instead of passing green without them.
 @Suite("Test bed guard")
 struct TestBedGuardTests {
-    @Test("device tests run when the test command requires them")
+    @Test(
+        "device tests run when the test command requires them",
+        .enabled(if: getenv("STATION_AGENT_REQUIRE_DEVICE_TESTS") != nil, "STATION_AGENT_REQUIRE_DEVICE_TESTS is not set"))
     func deviceTestsRequired() {
-        guard getenv("STATION_AGENT_REQUIRE_DEVICE_TESTS") != nil else { return }
         #expect(USBTestbed.isAvailable, "device tests would be skipped: \(USBTestbed.unavailableReason ?? "")")
     }
 }
