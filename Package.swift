@@ -49,7 +49,9 @@ let package = Package(
         .target(name: "CommandCards", dependencies: ["ParcelRules"], swiftSettings: strictSettings),
 
         // MARK: I/O
-        .target(name: "StationTime", swiftSettings: strictSettings),
+        // The system calls every I/O module needs, written once (whole files, EINTR, threads, stderr, hex IDs).
+        .target(name: "SystemSupport", swiftSettings: strictSettings),
+        .target(name: "StationTime", dependencies: ["SystemSupport"], swiftSettings: strictSettings),
         // SHA-256 for the journal's hash chain and SHA256SUMS, through libcrypto.
         .target(name: "Hashing", dependencies: ["CCrypto"], swiftSettings: strictSettings),
         .target(
@@ -59,27 +61,28 @@ let package = Package(
         .target(
             name: "ScanJournal",
             dependencies: [
-                "CSQLite", "Hashing", "ParcelRules", "StationTime", .product(name: "Logging", package: "swift-log"),
+                "CSQLite", "Hashing", "ParcelRules", "StationTime", "SystemSupport",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
         .target(
             name: "USBTransport",
             dependencies: [
-                "CLibUSB", "CUdev", "StationTime",
+                "CLibUSB", "CUdev", "StationTime", "SystemSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
 
         .target(
             name: "ScannerReaders",
-            dependencies: ["USBTransport", "ScannerProtocols", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["USBTransport", "ScannerProtocols", "SystemSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
 
         // MARK: The daily count files (SPEC §7): counting, atomic files, the refresher, verification
         .target(
             name: "CountReports",
             dependencies: [
-                "ScanJournal", "Hashing", "StationTime", "ParcelRules",
+                "ScanJournal", "Hashing", "StationTime", "ParcelRules", "SystemSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -90,7 +93,7 @@ let package = Package(
             name: "StationAgent",
             dependencies: [
                 "USBTransport", "ScannerReaders", "ScannerProtocols", "ParcelRules", "ScanJournal", "StationConfig",
-                "StationTime", "CountReports",
+                "StationTime", "CountReports", "SystemSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -101,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "StationAgentCLI",
             dependencies: [
-                "CommandCards", "Hashing",
+                "CommandCards", "Hashing", "SystemSupport",
                 "StationAgent", "USBTransport", "ScannerProtocols", "ParcelRules", "ScanJournal", "StationConfig",
                 "StationTime", "CountReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -124,26 +127,36 @@ let package = Package(
             swiftSettings: strictSettings),
 
         // MARK: Tests
-        .testTarget(name: "ScannerProtocolsTests", dependencies: ["ScannerProtocols"], swiftSettings: strictSettings),
+        // What several test targets share: temporary directories, child processes, waits, the test clock, how
+        // scanners type and report.
+        .target(
+            name: "StationTestSupport", dependencies: ["StationTime"], path: "Tests/Support",
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "ScannerProtocolsTests", dependencies: ["ScannerProtocols", "StationTestSupport"],
+            swiftSettings: strictSettings),
         .testTarget(name: "ParcelRulesTests", dependencies: ["ParcelRules"], swiftSettings: strictSettings),
-        .testTarget(name: "StationTimeTests", dependencies: ["StationTime"], swiftSettings: strictSettings),
+        .testTarget(name: "StationTimeTests", dependencies: ["StationTime", "StationTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "CommandCardsTests", dependencies: ["CommandCards", "ParcelRules"], swiftSettings: strictSettings),
         .testTarget(
             name: "StationAgentTests",
             dependencies: [
-                "StationAgent", "StationConfig", "ScannerProtocols", "ParcelRules", "USBTransport",
+                "StationAgent", "StationConfig", "ScannerProtocols", "ParcelRules", "USBTransport", "SystemSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
         .testTarget(name: "StationConfigTests", dependencies: ["StationConfig"], swiftSettings: strictSettings),
         .testTarget(
             name: "ScanJournalTests",
-            dependencies: ["ScanJournal", "Hashing", "ParcelRules", "StationTime", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "ScanJournal", "Hashing", "ParcelRules", "StationTime", "StationTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "CountReportsTests",
             dependencies: [
-                "CountReports", "Hashing", "ScanJournal", "ParcelRules", "StationTime",
+                "CountReports", "Hashing", "ScanJournal", "ParcelRules", "StationTime", "StationTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
@@ -153,11 +166,11 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "ScannerReadersTests",
-            dependencies: ["ScannerReaders", "USBTransport", "USBEmulator", "ScannerProtocols"],
+            dependencies: ["ScannerReaders", "USBTransport", "USBEmulator", "ScannerProtocols", "StationTestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "CLITests",
-            dependencies: ["USBEmulator"],
+            dependencies: ["USBEmulator", "StationTestSupport"],
             swiftSettings: strictSettings),
     ]
 )

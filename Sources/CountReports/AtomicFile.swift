@@ -1,3 +1,4 @@
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -135,19 +136,11 @@ public enum AtomicFile {
 
     /// The whole file, or nil when it cannot be read (errno tells why).
     public static func read(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
-            if count == 0 { return bytes }
-            bytes += chunk[0..<count]
+        switch SystemFile.read(path, limit: 64 << 20) {
+        case .success(let bytes): return bytes
+        case .failure(let error):
+            errno = error.code
+            return nil
         }
     }
 }

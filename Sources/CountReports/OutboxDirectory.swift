@@ -1,5 +1,6 @@
 public import StationTime
 import Hashing
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -88,8 +89,8 @@ public struct OutboxDirectory: Sendable {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw CountFileError(path: path, operation: "open directory", errno: errno) }
         defer { close(fd) }
-        while flock(fd, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw CountFileError(path: path, operation: "lock", errno: errno) }
+        guard retryingInterrupts({ flock(fd, LOCK_EX) }) == 0 else {
+            throw CountFileError(path: path, operation: "lock", errno: errno)
         }
         defer { flock(fd, LOCK_UN) }
         return try body()

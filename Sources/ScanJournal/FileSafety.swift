@@ -1,3 +1,4 @@
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,7 +13,7 @@ struct DirectoryLock {
     init(path: String, exclusive: Bool) {
         descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { return }
-        while flock(descriptor, exclusive ? LOCK_EX : LOCK_SH) != 0 && errno == EINTR {}
+        retryingInterrupts { flock(descriptor, exclusive ? LOCK_EX : LOCK_SH) }
     }
 
     func release() {

@@ -1,3 +1,4 @@
+import SystemSupport
 public import ParcelRules
 public import StationTime
 
@@ -17,12 +18,7 @@ public struct USBIdentity: Sendable, Hashable {
     }
 
     /// `0c2e:0b61`.
-    public var vidPid: String { Self.hex4(vendorID) + ":" + Self.hex4(productID) }
-
-    static func hex4(_ value: UInt16) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 4 - digits.count) + digits
-    }
+    public var vidPid: String { hex4(vendorID) + ":" + hex4(productID) }
 }
 
 /// A release photo kept with an event (a camera device, SPEC §4): where it is and its SHA-256, which the hash chain

@@ -1,6 +1,7 @@
 public import Logging
 public import ParcelRules
 public import StationTime
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -90,18 +91,9 @@ public final class ScanJournal: Sendable {
         self.path = path
         self.mailbox = WriterMailbox(rules: rules, path: path, backlogLimit: options.maximumBacklog)
         let writer = Writer(connection: connection, mailbox: mailbox, options: options, logger: logger, path: path)
-        var thread = pthread_t()
-        let started = pthread_create(
-            &thread, nil,
-            { raw in
-                guard let raw else { return nil }
-                Unmanaged<Writer>.fromOpaque(raw).takeRetainedValue().run()
-                return nil
-            }, Unmanaged.passRetained(writer).toOpaque())
-        guard started == 0 else {
-            throw .sqlite(path: path, detail: "cannot start the journal writer thread (error \(started))")
+        guard case .success = startThread(detached: true, { writer.run() }) else {
+            throw .sqlite(path: path, detail: "cannot start the journal writer thread")
         }
-        pthread_detach(thread)
         logger.info("journal open", metadata: ["path": "\(path)"])
     }
 

@@ -1,3 +1,4 @@
+import SystemSupport
 public import ScannerProtocols
 public import USBTransport
 

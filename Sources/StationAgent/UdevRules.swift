@@ -1,3 +1,4 @@
+import SystemSupport
 import ScannerProtocols
 public import StationConfig
 import USBTransport

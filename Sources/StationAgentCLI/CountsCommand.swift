@@ -1,3 +1,4 @@
+import SystemSupport
 import ParcelRules
 import ArgumentParser
 import CountReports

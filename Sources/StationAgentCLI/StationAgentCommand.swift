@@ -1,3 +1,4 @@
+import SystemSupport
 import ArgumentParser
 import Logging
 import StationAgent
@@ -83,12 +84,4 @@ enum AgentVersion {
     static let current = "0.1.0"
 }
 
-/// Writes to file descriptor 2 directly: unbuffered, and free of the C `stderr` global.
-func writeStandardError(_ text: String) {
-    var bytes = Array(text.utf8)[...]
-    while !bytes.isEmpty {
-        let written = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
-        if written <= 0 { return }
-        bytes = bytes.dropFirst(written)
-    }
-}
+

@@ -1,33 +1,15 @@
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
 
-/// An `errno` value as an `Error`, for `Result`.
-struct SystemErrno: Error {
-    var code: Int32
-}
-
-/// Minimal file reading on top of the C library: StationTime must not pull in Foundation.
+/// Minimal file access on top of the C library: StationTime must not pull in Foundation.
 enum FileAccess {
-    /// The whole file, or the errno of the failure.
+    /// The whole file (at most `limit` bytes), or the errno of the failure.
     static func read(_ path: String, limit: Int = 4 << 20) -> Result<[UInt8], SystemErrno> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(SystemErrno(code: errno)) }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 8192)
-        while bytes.count < limit {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return .failure(SystemErrno(code: errno))
-            }
-            if count == 0 { break }
-            bytes.append(contentsOf: buffer[0..<count])
-        }
-        return .success(bytes)
+        SystemFile.read(path, limit: limit)
     }
 
     /// The target of a symbolic link, or nil if `path` is not one.

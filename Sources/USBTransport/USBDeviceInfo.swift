@@ -1,3 +1,4 @@
+import SystemSupport
 /// Where a device sits: bus number and address, both assigned by the kernel.
 ///
 /// The address changes on every re-plug; the port path does not, which is why configuration
@@ -117,12 +118,6 @@ public struct USBDeviceInfo: Hashable, Sendable {
         self.serial = serial
         self.interfaces = interfaces
     }
-}
-
-/// Four lowercase hex digits, zero-padded: the form SPEC §2 uses for vendor and product IDs.
-public func hex4(_ value: UInt16) -> String {
-    let digits = String(value, radix: 16)
-    return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
 }
 
 func threeDigits(_ value: UInt8) -> String {

@@ -1,3 +1,4 @@
+import SystemSupport
 internal import CUdev
 #if canImport(Glibc)
 import Glibc
@@ -66,16 +67,7 @@ enum UdevDirectory {
     }
 
     private static func readFile(_ path: String) -> [UInt8]? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = fread(&chunk, 1, chunk.count, file)
-            if count <= 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        return bytes
+        try? SystemFile.read(path).get()
     }
 
     private static func forEachDevice(

@@ -103,3 +103,12 @@ func scratchDirectory(_ name: String) throws -> URL {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     return directory
 }
+
+/// Runs blocking work (child processes, pipes) on a thread of its own and awaits it, so a long test never holds one
+/// of Swift's cooperative threads (two on a two-core box), which the other tests' waits run on. `body` must not
+/// record issues (`#expect`): it returns what the test then checks.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import StationTestSupport
 import Testing
 import USBEmulator
 
@@ -10,23 +11,7 @@ import USBEmulator
 struct AgentRunTests {
     /// Boot-keyboard reports that type `text` and Enter: press (with Shift for capitals), release.
     static func keyboardReports(_ text: String) -> [[UInt8]] {
-        var reports: [[UInt8]] = []
-        for character in text + "\n" {
-            let (modifier, key): (UInt8, UInt8)
-            switch character {
-            case "A"..."Z": (modifier, key) = (0x02, 0x04 + (character.asciiValue! - 65))
-            case "a"..."z": (modifier, key) = (0x00, 0x04 + (character.asciiValue! - 97))
-            case "1"..."9": (modifier, key) = (0x00, 0x1e + (character.asciiValue! - 49))
-            case "0": (modifier, key) = (0x00, 0x27)
-            case "#": (modifier, key) = (0x02, 0x20)
-            case ":": (modifier, key) = (0x02, 0x33)
-            case "\n": (modifier, key) = (0x00, 0x28)
-            default: fatalError("no key for \(character)")
-            }
-            reports.append([modifier, 0, key, 0, 0, 0, 0, 0])
-            reports.append([0, 0, 0, 0, 0, 0, 0, 0])
-        }
-        return reports
+        Typist.type(text)
     }
 
     static let configuration = """

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 
-/// `counts`, `export` and `verify` through the real binary. The journal's events are moved three days into the past
-/// with `sqlite3` (the `stays` triggers follow), so their day is closed and its files final.
+/// `counts`, `export` and `verify` through the real binary. The scans are made three days in the past (the wall
+/// clock shifted by `faketime`), so their day is closed and its files final. (Moving events with `sqlite3` would
+/// now be tampering: the hash chain covers their times.)
 @Suite("counts, export and verify commands")
 struct CountCommandTests {
     struct Station {
@@ -36,21 +37,18 @@ struct CountCommandTests {
         return formatter.string(from: date)
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "needs sqlite3"), .timeLimit(.minutes(2)))
+    @Test(
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/faketime"), "needs faketime (make test installs it)"),
+        .timeLimit(.minutes(2)))
     func verifyCatchesAnEditedCountFileAndAWrongChecksumLine() throws {
         let station = try Station("counts-cli")
         defer { station.remove() }
         for (code, direction) in [("SF1000000000001", "--in"), ("SF1000000000002", "--in"), ("78000000000001", "--in"), ("SF1000000000001", "--out"), ("1234", "--in")] {
-            let result = try station.agent(["scan", code, direction])
+            let result = try AgentProcess.run(
+                "/usr/bin/faketime", ["-f", "-3d", AgentProcess.agentPath, "scan", code, direction, "--config", station.config],
+                environment: ["FAKETIME_DONT_FAKE_MONOTONIC": "1"], removing: AgentProcess.testbedVariables)
             #expect(result.status == 0, "\(result.standardError)")
         }
-        // Three days back (and well away from midnight, so the five scans stay on one day).
-        let shift = "(3 * 86400 + 0) * 1000000000"
-        let moved = try AgentProcess.run(
-            "/usr/bin/sqlite3",
-            [station.directory.path + "/data/journal.sqlite3",
-             "UPDATE events SET wall_ns = wall_ns - \(shift), effective_ns = effective_ns - \(shift);"])
-        #expect(moved.status == 0, "\(moved.standardError)")
         let past = Self.shanghaiDate(Date().addingTimeInterval(-3 * 86_400))
 
         let export = try station.agent(["export", "--since", "2000-01-01"])

@@ -31,7 +31,7 @@ func seq(of line: String) -> Int? {
 struct JournalTrustTests {
     /// Issue #10.5: creating and migrating a new journal is safe under any number of openers.
     @Test("50 scans started at once on a new data directory are all accepted, 20 times over", .timeLimit(.minutes(10)))
-    func parallelFirstScans() throws {
+    func parallelFirstScans() async throws {
         for round in 0..<20 {
             let directory = try scratchDirectory("parallel-first-\(round)")
             defer { try? FileManager.default.removeItem(at: directory) }
@@ -40,9 +40,10 @@ struct JournalTrustTests {
             // A technician's checks at the same moment must not disturb them.
             commands.insert(["verify"], at: 10)
             commands.insert(["doctor"], at: 30)
-            let results = try runAtOnce(commands, environment: environment)
+            let all = commands
+            let results = try await offThePool { try runAtOnce(all, environment: environment) }
             var seqs: [Int] = []
-            for (command, result) in zip(commands, results) where command[0] == "scan" {
+            for (command, result) in zip(all, results) where command[0] == "scan" {
                 #expect(result.status == 0, "round \(round): \(command): \(result.standardError)")
                 if let seq = seq(of: result.standardOutput) { seqs.append(seq) }
             }
@@ -57,18 +58,21 @@ struct JournalTrustTests {
     /// process whose scan was read earlier but committed later is a duplicate, never a second count.
     @Test("20 releases of one parcel started at once count once: 1 released, 19 duplicates, 20 times over",
         .timeLimit(.minutes(10)))
-    func parallelReleasesOfOneCode() throws {
+    func parallelReleasesOfOneCode() async throws {
         for round in 0..<20 {
             let directory = try scratchDirectory("parallel-out-\(round)")
             defer { try? FileManager.default.removeItem(at: directory) }
             let environment = ["STATION_AGENT_DATA_DIR": directory.path + "/data", "STATION_AGENT_CONFIG": ""]
             let code = "SF1234567890123"
-            #expect(try AgentProcess.agent(["scan", code, "--in"], environment: environment).status == 0)
-            let results = try runAtOnce(Array(repeating: ["scan", code, "--out"], count: 20), environment: environment)
+            let received = try await offThePool { try AgentProcess.agent(["scan", code, "--in"], environment: environment) }
+            #expect(received.status == 0)
+            let results = try await offThePool {
+                try runAtOnce(Array(repeating: ["scan", code, "--out"], count: 20), environment: environment)
+            }
             let outcomes = results.map { String($0.standardOutput.split(separator: " ").first ?? "failed: \($0.standardError)") }
             #expect(outcomes.filter { $0 == "released" }.count == 1, "round \(round): \(outcomes)")
             #expect(outcomes.filter { $0 == "duplicate" }.count == 19, "round \(round): \(outcomes)")
-            let counts = try AgentProcess.agent(["counts", "--json"], environment: environment)
+            let counts = try await offThePool { try AgentProcess.agent(["counts", "--json"], environment: environment) }
             let document = try #require(try AgentProcess.json(counts.standardOutput) as? [String: Any])
             let totals = try #require(document["totals"] as? [String: Int])
             #expect(totals["outbound"] == 1 && totals["duplicates_suppressed"] == 19 && totals["repeat_outbound"] == 0)

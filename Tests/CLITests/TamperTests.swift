@@ -8,7 +8,7 @@ struct TamperTests {
 
     /// A station with 8 scans two days ago (a closed day: seq 1-8) and 8 today (open: seq 9-16), and the count
     /// files of both written by `export`.
-    static func station(_ name: String) throws -> (directory: URL, environment: [String: String]) {
+    static func station(_ name: String) throws -> (directory: URL, environment: [String: String], steps: [AgentProcess.Result]) {
         let directory = try scratchDirectory(name)
         let config = directory.appendingPathComponent("station-agent.toml").path
         try """
@@ -17,23 +17,21 @@ struct TamperTests {
             data_dir = "\(directory.path)/data"
             """.write(toFile: config, atomically: false, encoding: .utf8)
         let environment = ["STATION_AGENT_CONFIG": config, "FAKETIME_DONT_FAKE_MONOTONIC": "1"]
+        var steps: [AgentProcess.Result] = []
         let codes = ["SF1000000000001", "SF1000000000002", "78636098066239", "YT6900634716900"]
         for (index, code) in (codes + codes).enumerated() {
-            let direction = index < 4 ? "--in" : "--out"
-            let past = try AgentProcess.run(
-                faketime, ["-f", "-2d", AgentProcess.agentPath, "scan", code, direction], environment: environment,
-                removing: AgentProcess.testbedVariables)
-            #expect(past.status == 0, "\(past.standardError)")
+            steps.append(
+                try AgentProcess.run(
+                    faketime, ["-f", "-2d", AgentProcess.agentPath, "scan", code, index < 4 ? "--in" : "--out"],
+                    environment: environment, removing: AgentProcess.testbedVariables))
         }
         for index in 0..<8 {
             let code = "JT00069683269\(index % 4)0"
-            let today = try AgentProcess.agent(["scan", code, index < 4 ? "--in" : "--out"], environment: environment)
-            #expect(today.status == 0, "\(today.standardError)")
+            steps.append(try AgentProcess.agent(["scan", code, index < 4 ? "--in" : "--out"], environment: environment))
         }
         let twoDaysAgo = String(ISO8601DateFormatter().string(from: Date().addingTimeInterval(-2 * 86_400)).prefix(10))
-        let export = try AgentProcess.agent(["export", "--since", twoDaysAgo], environment: environment)
-        #expect(export.status == 0, "\(export.standardError)")
-        return (directory, environment)
+        steps.append(try AgentProcess.agent(["export", "--since", twoDaysAgo], environment: environment))
+        return (directory, environment, steps)
     }
 
     @Test(
@@ -54,20 +52,25 @@ struct TamperTests {
             ("tail cut", "DELETE FROM events WHERE seq > 6;", "chain-tail_cut", 7),
             ("tail cut", "DELETE FROM events WHERE seq > 14;", "chain-tail_cut", 15),
         ] as [(String, String, String, Int)])
-    func tamperingIsFound(what: String, sql: String, kind: String, seq: Int) throws {
-        let (directory, environment) = try Self.station("tamper-\(kind)-\(seq)-\(sql.utf8.count)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let clean = try AgentProcess.agent(["verify"], environment: environment)
-        #expect(clean.status == 0, "before tampering: \(clean.standardOutput)")
-        let journal = directory.path + "/data/journal.sqlite3"
-        let edit = try AgentProcess.run("/usr/bin/sqlite3", [journal, sql], removing: AgentProcess.testbedVariables)
-        #expect(edit.status == 0, "\(edit.standardError)")
-        let verify = try AgentProcess.agent(["verify"], environment: environment)
-        #expect(verify.status == 3, "\(what): \(verify.standardOutput)")
-        #expect(verify.standardOutput.contains(kind), "\(what): \(verify.standardOutput)")
-        #expect(verify.standardOutput.contains("at seq \(seq):"), "\(what): \(verify.standardOutput)")
-        let json = try AgentProcess.agent(["verify", "--json"], environment: environment)
-        let document = try #require(try AgentProcess.json(json.standardOutput) as? [String: Any])
+    func tamperingIsFound(what: String, sql: String, kind: String, seq: Int) async throws {
+        let name = "tamper-\(kind)-\(seq)-\(sql.utf8.count)"
+        let run = try await offThePool { () -> (setup: [AgentProcess.Result], clean: AgentProcess.Result, edit: AgentProcess.Result, verify: AgentProcess.Result, json: AgentProcess.Result) in
+            let (directory, environment, setup) = try Self.station(name)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let clean = try AgentProcess.agent(["verify"], environment: environment)
+            let journal = directory.path + "/data/journal.sqlite3"
+            let edit = try AgentProcess.run("/usr/bin/sqlite3", [journal, sql], removing: AgentProcess.testbedVariables)
+            let verify = try AgentProcess.agent(["verify"], environment: environment)
+            let json = try AgentProcess.agent(["verify", "--json"], environment: environment)
+            return (setup, clean, edit, verify, json)
+        }
+        for step in run.setup { #expect(step.status == 0, "\(step.standardError)") }
+        #expect(run.clean.status == 0, "before tampering: \(run.clean.standardOutput)")
+        #expect(run.edit.status == 0, "\(run.edit.standardError)")
+        #expect(run.verify.status == 3, "\(what): \(run.verify.standardOutput)")
+        #expect(run.verify.standardOutput.contains(kind), "\(what): \(run.verify.standardOutput)")
+        #expect(run.verify.standardOutput.contains("at seq \(seq):"), "\(what): \(run.verify.standardOutput)")
+        let document = try #require(try AgentProcess.json(run.json.standardOutput) as? [String: Any])
         let problems = try #require(document["problems"] as? [[String: Any]])
         #expect(problems.contains { ($0["kind"] as? String) == kind }, "\(problems)")
     }

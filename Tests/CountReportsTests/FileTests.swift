@@ -5,6 +5,7 @@ import ParcelRules
 import ScanJournal
 import StationTime
 import Synchronization
+import StationTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc

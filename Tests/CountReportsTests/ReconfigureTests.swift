@@ -2,6 +2,7 @@ import CountReports
 import Foundation
 import Logging
 import StationTime
+import StationTestSupport
 import Testing
 
 /// SIGHUP while the agent runs: the count files' settings change from the next refresh.

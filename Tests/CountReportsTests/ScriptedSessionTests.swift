@@ -5,6 +5,7 @@ import Logging
 import ParcelRules
 import ScanJournal
 import StationTime
+import StationTestSupport
 import Testing
 
 /// A scan session over several days in Asia/Shanghai, through the real journal, with every number of every count

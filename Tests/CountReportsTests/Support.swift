@@ -2,61 +2,16 @@ import CountReports
 import ParcelRules
 import ScanJournal
 import StationTime
+import StationTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A fresh directory under /tmp, removed by ``remove()``.
-struct TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        var template = Array("/tmp/count-reports-test-XXXXXX".utf8CString)
-        let result = try #require(mkdtemp(&template), "mkdtemp failed: errno \(errno)")
-        path = String(cString: result)
-    }
-
-    var dataDirectory: String { path + "/data" }
-    var outbox: String { path + "/outbox" }
-
-    func remove() {
-        _ = run(["/bin/rm", "-rf", path])
-    }
-}
-
-/// Runs a program to completion (tests only run short tools) and returns its status and stdout.
+/// Runs a program to completion (tests only run short tools) and returns its status and output.
 @discardableResult
 func run(_ arguments: [String]) -> (status: Int32, output: String) {
-    var fromChild: [Int32] = [0, 0]
-    guard pipe(&fromChild) == 0 else { return (-1, "") }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
-    posix_spawn_file_actions_addclose(&actions, fromChild[0])
-    posix_spawn_file_actions_addclose(&actions, fromChild[1])
-    var cArguments = arguments.map { strdup($0) } + [nil]
-    defer { for argument in cArguments { free(argument) } }
-    var pid: pid_t = 0
-    let result = posix_spawn(&pid, arguments[0], &actions, nil, &cArguments, environ)
-    close(fromChild[1])
-    guard result == 0 else {
-        close(fromChild[0])
-        return (-1, "")
-    }
-    var output: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let count = buffer.withUnsafeMutableBytes { read(fromChild[0], $0.baseAddress, $0.count) }
-        if count < 0 && errno == EINTR { continue }
-        if count <= 0 { break }
-        output += buffer[0..<count]
-    }
-    close(fromChild[0])
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    return ((status >> 8) & 0xFF, String(decoding: output, as: UTF8.self))
+    runProcess(arguments)
 }
 
 func readText(_ path: String) -> String? {

@@ -2,6 +2,7 @@ import Hashing
 import ParcelRules
 import ScanJournal
 import StationTime
+import StationTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc

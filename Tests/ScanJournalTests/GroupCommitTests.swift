@@ -1,6 +1,7 @@
 import ParcelRules
 import ScanJournal
 import StationTime
+import StationTestSupport
 import Testing
 
 @Suite("Group commit")

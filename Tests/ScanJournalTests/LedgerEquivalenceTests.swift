@@ -1,6 +1,7 @@
 import ParcelRules
 import ScanJournal
 import StationTime
+import StationTestSupport
 import Testing
 
 /// A shift at a station, replayed into the SQLite journal and into the rules' reference ledger side by side.

@@ -1,4 +1,5 @@
 import ScannerProtocols
+import StationTestSupport
 import Testing
 
 @Suite("Boot keyboard decoder (hid-keyboard)")

@@ -1,4 +1,5 @@
 import ScannerProtocols
+import StationTestSupport
 import Testing
 
 @Suite("HID report descriptor and HID POS layout")

@@ -1,4 +1,5 @@
 import ScannerProtocols
+import StationTestSupport
 import Testing
 
 /// Feeds `chunks` 1 ms apart and collects the codes' texts.

@@ -20,70 +20,6 @@ struct SplitMix64: RandomNumberGenerator {
 
 // MARK: Keyboard
 
-/// How a keyboard-wedge scanner "types" (written from the HID usage tables, independently of the
-/// decoder's table, so the two check each other).
-enum Typist {
-    static let leftShift: UInt8 = 0x02
-    static let rightShift: UInt8 = 0x20
-    static let enter: UInt8 = 0x28
-    static let tab: UInt8 = 0x2B
-    static let capsLock: UInt8 = 0x39
-
-    /// Keycode and Shift for one character on a US layout.
-    static func stroke(_ character: Character) -> (keycode: UInt8, shift: Bool) {
-        let lowerLetters = Array("abcdefghijklmnopqrstuvwxyz")
-        let upperLetters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-        let digits = Array("1234567890")
-        let shiftedDigits = Array("!@#$%^&*()")
-        if let index = lowerLetters.firstIndex(of: character) { return (0x04 + UInt8(index), false) }
-        if let index = upperLetters.firstIndex(of: character) { return (0x04 + UInt8(index), true) }
-        if let index = digits.firstIndex(of: character) { return (0x1E + UInt8(index), false) }
-        if let index = shiftedDigits.firstIndex(of: character) { return (0x1E + UInt8(index), true) }
-        let others: [Character: (UInt8, Bool)] = [
-            " ": (0x2C, false), "-": (0x2D, false), "_": (0x2D, true), "=": (0x2E, false), "+": (0x2E, true),
-            "[": (0x2F, false), "{": (0x2F, true), "]": (0x30, false), "}": (0x30, true),
-            "\\": (0x31, false), "|": (0x31, true), ";": (0x33, false), ":": (0x33, true),
-            "'": (0x34, false), "\"": (0x34, true), "`": (0x35, false), "~": (0x35, true),
-            ",": (0x36, false), "<": (0x36, true), ".": (0x37, false), ">": (0x37, true),
-            "/": (0x38, false), "?": (0x38, true),
-        ]
-        guard let stroke = others[character] else { fatalError("no US key for \(character)") }
-        return stroke
-    }
-
-    /// One boot report.
-    static func report(_ keys: [UInt8] = [], modifiers: UInt8 = 0) -> [UInt8] {
-        precondition(keys.count <= 6)
-        return [modifiers, 0] + keys + [UInt8](repeating: 0, count: 6 - keys.count)
-    }
-
-    enum Releases {
-        /// Press, then an all-keys-up report, for every character (the usual wedge behaviour).
-        case afterEveryKey
-        /// Each press report replaces the previous one directly; an all-up report is sent only
-        /// between two identical keys (the minimum a correct device must send).
-        case onlyBetweenIdenticalKeys
-    }
-
-    /// The reports that type `text` and then press `terminator` (nil: no terminator).
-    static func type(
-        _ text: String, terminator: UInt8? = enter, releases: Releases = .afterEveryKey, shift: UInt8 = leftShift
-    ) -> [[UInt8]] {
-        var reports: [[UInt8]] = []
-        var strokes = text.map { stroke($0) }
-        if let terminator { strokes.append((terminator, false)) }
-        var previous: UInt8?
-        for (keycode, shifted) in strokes {
-            if releases == .onlyBetweenIdenticalKeys, previous == keycode { reports.append(report()) }
-            reports.append(report([keycode], modifiers: shifted ? shift : 0))
-            if releases == .afterEveryKey { reports.append(report()) }
-            previous = keycode
-        }
-        if releases == .onlyBetweenIdenticalKeys { reports.append(report()) }
-        return reports
-    }
-}
-
 /// Feeds `reports` 8 ms apart (Honeywell's default bInterval) starting at `start`.
 @discardableResult
 func feed(
@@ -99,21 +35,6 @@ func feed(
 }
 
 // MARK: HID POS
-
-/// A Honeywell-style scanned-data report (64 bytes, report ID 2).
-func posReport(
-    data: [UInt8], aim: String? = "]C0", continued: Bool = false, count: UInt8? = nil, codeID: UInt8 = 0x6A
-) -> [UInt8] {
-    precondition(data.count <= 56)
-    var report = [UInt8](repeating: 0, count: 64)
-    report[0] = 2
-    report[1] = count ?? UInt8(data.count)
-    if let aim { report.replaceSubrange(2..<5, with: Array(aim.utf8)) }
-    report.replaceSubrange(5..<5 + data.count, with: data)
-    report[61] = codeID
-    report[63] = continued ? 1 : 0
-    return report
-}
 
 /// A HID POS report descriptor modelled on Honeywell's (the HID POS usage tables' Bar Code Scanner page
 /// with vendor usages where Honeywell's guide names no standard usage): input report 2 of 64 bytes,
@@ -183,15 +104,3 @@ let honeywellStyleDescriptor: [UInt8] = [
 
 // MARK: FTDI
 
-/// One FTDI bulk IN transfer carrying `data`: a packet per `packetSize` bytes on the wire, each starting
-/// with the modem and line status bytes (0x01 0x60: idle, transmitter empty).
-func ftdiTransfer(_ data: [UInt8], packetSize: Int = 64, status: (UInt8, UInt8) = (0x01, 0x60)) -> [UInt8] {
-    var transfer: [UInt8] = []
-    var start = 0
-    repeat {
-        let end = min(start + packetSize - 2, data.count)
-        transfer += [status.0, status.1] + data[start..<end]
-        start = end
-    } while start < data.count
-    return transfer
-}

@@ -1,5 +1,6 @@
 import ScannerProtocols
 import ScannerReaders
+import StationTestSupport
 import Testing
 import USBEmulator
 import USBTransport
@@ -130,9 +131,9 @@ struct HIDPOSReaderTests {
           .timeLimit(.minutes(1)))
     func badReports() async throws {
         try await withReader(.hidPOS) { bench in
-            var wrongID = posReport(ascii("NOPE"))
+            var wrongID = posReport(data: ascii("NOPE"))
             wrongID[0] = 7
-            var tooMany = posReport(ascii("NOPE"))
+            var tooMany = posReport(data: ascii("NOPE"))
             tooMany[1] = 60
             bench.device.deliver(endpoint: 0x81, reports: [wrongID, tooMany] + posReports("SF1122334455667"))
             do {

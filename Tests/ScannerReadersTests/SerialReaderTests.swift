@@ -1,5 +1,6 @@
 import ScannerProtocols
 import ScannerReaders
+import StationTestSupport
 import Testing
 import USBEmulator
 import USBTransport

@@ -4,6 +4,7 @@ import ScannerProtocols
 import USBTransport
 import StationAgent
 import StationConfig
+import SystemSupport
 import Testing
 
 @Suite("udev rules")

@@ -1,4 +1,5 @@
 import StationTime
+import StationTestSupport
 import Testing
 
 private func utc(_ date: String, _ hour: Int, _ minute: Int, _ second: Int) throws -> Int64 {

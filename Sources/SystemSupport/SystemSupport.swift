@@ -1,0 +1,111 @@
+#if canImport(Glibc)
+public import Glibc
+#elseif canImport(Musl)
+public import Musl
+#endif
+
+// The few system calls every I/O module needs, each written once: reading a whole file, retrying after EINTR,
+// starting a thread, writing to stderr, and the hex spellings of IDs. The lowest I/O layer (StationTime) and
+// everything above it use these instead of their own copies.
+
+/// An `errno` value as an `Error`.
+public struct SystemErrno: Error, Sendable, Hashable, CustomStringConvertible {
+    public var code: Int32
+
+    public init(_ code: Int32) {
+        self.code = code
+    }
+
+    /// The C library's words for it (`strerror`).
+    public var description: String { String(cString: strerror(code)) }
+}
+
+/// Calls `body` again while it fails with `EINTR` (a signal arrived): `body` returns -1 and sets `errno` on failure.
+@discardableResult
+public func retryingInterrupts<T: BinaryInteger>(_ body: () -> T) -> T {
+    while true {
+        let result = body()
+        if result >= 0 || errno != EINTR { return result }
+    }
+}
+
+/// Whole files.
+public enum SystemFile {
+    /// How a file may be opened for reading.
+    public struct Options: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        /// Refuse a symbolic link (`O_NOFOLLOW`), a FIFO or a device (it must be a regular file): for files on a
+        /// USB stick or in a directory someone else can write.
+        public static let regularFileOnly = Options(rawValue: 1)
+    }
+
+    /// The whole file, at most `limit` bytes (`EFBIG` beyond), or the errno of the failure.
+    public static func read(_ path: String, limit: Int = 4 << 20, options: Options = []) -> Result<[UInt8], SystemErrno> {
+        var flags = O_RDONLY | O_CLOEXEC
+        if options.contains(.regularFileOnly) { flags |= O_NOFOLLOW | O_NONBLOCK }
+        let fd = retryingInterrupts { open(path, flags) }
+        guard fd >= 0 else { return .failure(SystemErrno(errno)) }
+        defer { close(fd) }
+        if options.contains(.regularFileOnly) {
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { return .failure(SystemErrno(errno)) }
+            guard info.st_mode & S_IFMT == S_IFREG else { return .failure(SystemErrno(EINVAL)) }
+            guard Int(info.st_size) <= limit else { return .failure(SystemErrno(EFBIG)) }
+        }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = retryingInterrupts { buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
+            if count < 0 { return .failure(SystemErrno(errno)) }
+            if count == 0 { return .success(bytes) }
+            guard bytes.count + count <= limit else { return .failure(SystemErrno(EFBIG)) }
+            bytes.append(contentsOf: buffer[0..<count])
+        }
+    }
+}
+
+/// Writes to file descriptor 2 directly: unbuffered, free of the C `stderr` global, and one write(2) for a line
+/// that fits, so lines from several threads never interleave.
+public func writeStandardError(_ text: String) {
+    var bytes = Array(text.utf8)[...]
+    while !bytes.isEmpty {
+        let written = retryingInterrupts { bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) } }
+        if written <= 0 { return }
+        bytes = bytes.dropFirst(written)
+    }
+}
+
+/// Starts `body` on a new detached or joinable thread of its own (the one `pthread_create` trampoline: the body
+/// travels retained in the argument).
+///
+/// - Returns: the thread, or the error `pthread_create` returned.
+@discardableResult
+public func startThread(detached: Bool, _ body: @escaping @Sendable () -> Void) -> Result<pthread_t, SystemErrno> {
+    let job = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+    var thread = pthread_t()
+    let started = pthread_create(
+        &thread, nil,
+        { raw in
+            Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue().body()
+            return nil
+        }, job)
+    guard started == 0 else {
+        Unmanaged<ThreadBody>.fromOpaque(job).release()
+        return .failure(SystemErrno(started))
+    }
+    if detached { pthread_detach(thread) }
+    return .success(thread)
+}
+
+private final class ThreadBody: Sendable {
+    let body: @Sendable () -> Void
+    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+}
+
+/// Four lowercase hex digits, zero-padded: the form SPEC §2 uses for vendor and product IDs.
+public func hex4(_ value: UInt16) -> String {
+    let digits = String(value, radix: 16)
+    return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+}
