@@ -148,7 +148,10 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "ScannerReadersTests",
-            dependencies: ["ScannerReaders", "USBTransport", "USBEmulator", "ScannerProtocols"],
+            dependencies: [
+                "ScannerReaders", "USBTransport", "USBEmulator", "ScannerProtocols",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "CLITests",
