@@ -166,7 +166,10 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "ScannerReadersTests",
-            dependencies: ["ScannerReaders", "USBTransport", "USBEmulator", "ScannerProtocols", "StationTestSupport"],
+            dependencies: [
+                "ScannerReaders", "USBTransport", "USBEmulator", "ScannerProtocols", "StationTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "CLITests",

@@ -6,6 +6,17 @@
 /// Enter, keypad Enter or Tab, or after ``silenceTimeout`` without a new character; the reader calls
 /// ``flush(now:)`` on a timer for the last case.
 ///
+/// Silence is measured on the reports' own times (when each transfer reached the agent), never on a
+/// clock that runs while reports wait to be decoded. And once the scanner has ended a code with a
+/// terminator (``endsCodesWithTerminator``), silence no longer ends its codes at all: a box too busy
+/// to take the reports in time cannot cut `PC02K000009` into `PC02K00000` and `9`. Such a device's
+/// code that stays without its terminator for ``abandonTimeout`` is dropped, not journaled short,
+/// when the next report comes, and the decoder goes back to ending codes by silence (the scanner
+/// was reconfigured without a suffix).
+///
+/// A code longer than ``maxCodeLength`` characters is dropped and counted (`code-too-long`), up to
+/// its end, as the serial and HID POS decoders do.
+///
 /// A keycode the US table does not know is an error and makes the code in progress unreliable: it is
 /// dropped when it ends (never typed with a hole in it, which could still look like a tracking number).
 public struct BootKeyboardDecoder: Sendable {
@@ -14,8 +25,17 @@ public struct BootKeyboardDecoder: Sendable {
     /// The SPEC's silence that ends a code without terminator: 100 ms.
     public static let defaultSilenceTimeout: UInt64 = 100_000_000
 
-    /// Nanoseconds without a new character after which a pending code ends.
+    /// Nanoseconds without a new character after which a pending code ends (until the scanner has
+    /// shown that it ends its codes with a terminator).
     public var silenceTimeout: UInt64
+    /// Longest code kept, in characters; a longer one is dropped and counted.
+    public var maxCodeLength: Int
+    /// For a scanner that ends its codes with a terminator: the silence, between two reports'
+    /// times, after which an unterminated code is given up as incomplete (dropped).
+    public var abandonTimeout: UInt64
+    /// True once a code ended with Enter, keypad Enter or Tab (or Ctrl+M/J/I): from then on silence
+    /// does not end this scanner's codes.
+    public private(set) var endsCodesWithTerminator = false
     /// The Caps Lock state the scanner has toggled (it sends the Caps Lock key itself when it thinks
     /// the host's state is wrong); letters are inverted while it is on.
     public private(set) var capsLock: Bool
@@ -25,26 +45,48 @@ public struct BootKeyboardDecoder: Sendable {
     private var keysDown: [UInt8] = []
     private var pending: [UInt8] = []
     private var pendingIsBroken = false
+    /// The code in progress went past ``maxCodeLength``: the rest of it is skipped.
+    private var pendingIsTooLong = false
+    private var pendingLength = 0
     private var lastCharacterTime: UInt64 = 0
+
+    /// The default of ``abandonTimeout``: 5 s, far beyond any stall of a working box.
+    public static let defaultAbandonTimeout: UInt64 = 5_000_000_000
 
     /// - Parameters:
     ///   - silenceTimeout: nanoseconds of silence that end a code (SPEC §4: 100 ms).
+    ///   - maxCodeLength: 512 characters, the cap of every protocol.
+    ///   - abandonTimeout: see ``abandonTimeout``.
     ///   - capsLock: the Caps Lock state to start from; off, since the agent owns the device and no host
     ///     LED state reaches the scanner.
-    public init(silenceTimeout: UInt64 = BootKeyboardDecoder.defaultSilenceTimeout, capsLock: Bool = false) {
+    public init(
+        silenceTimeout: UInt64 = BootKeyboardDecoder.defaultSilenceTimeout, maxCodeLength: Int = 512,
+        abandonTimeout: UInt64 = BootKeyboardDecoder.defaultAbandonTimeout, capsLock: Bool = false
+    ) {
         self.silenceTimeout = silenceTimeout
+        self.maxCodeLength = max(1, maxCodeLength)
+        self.abandonTimeout = abandonTimeout
         self.capsLock = capsLock
     }
 
     /// True while characters of an unfinished code are held.
-    public var hasPendingCode: Bool { !pending.isEmpty || pendingIsBroken }
+    public var hasPendingCode: Bool { !pending.isEmpty || pendingIsBroken || pendingIsTooLong }
+
+    /// True while silence may still end the pending code, so the reader's timer has work to do.
+    public var waitsForSilence: Bool { hasPendingCode && !endsCodesWithTerminator }
 
     /// Decodes one report received at monotonic time `time` (nanoseconds).
     ///
     /// A pending code older than the silence timeout is completed first, so a missed timer never glues
-    /// two scans together.
+    /// two scans together (for a scanner that ends its codes with a terminator: a code left without it
+    /// for ``abandonTimeout`` is dropped).
     public mutating func feed(report: some Collection<UInt8>, at time: UInt64) -> DecoderOutput {
         var output = flush(now: time)
+        if endsCodesWithTerminator, hasPendingCode, time >= lastCharacterTime, time - lastCharacterTime >= abandonTimeout {
+            counters.fail(.terminatorMissing(byteCount: pendingLength), into: &output)
+            clearPending()
+            endsCodesWithTerminator = false
+        }
         guard report.count == Self.reportLength else {
             counters.fail(.malformedReport(length: report.count, expected: Self.reportLength), into: &output)
             return output
@@ -69,13 +111,15 @@ public struct BootKeyboardDecoder: Sendable {
         return output
     }
 
-    /// Completes the pending code if its last character came at least ``silenceTimeout`` before `now`.
+    /// Completes the pending code if its last character came at least ``silenceTimeout`` before `now`,
+    /// unless the scanner ends its codes with a terminator (then silence never ends them).
     ///
-    /// The code's completion time is that of its last character, not `now`, so timer jitter does not
-    /// shift scan times.
+    /// `now` must be the time of a report, or a moment when every report that had reached the agent
+    /// by then has been fed: the reader makes sure of that. The code's completion time is that of its
+    /// last character, not `now`, so timer jitter does not shift scan times.
     public mutating func flush(now: UInt64) -> DecoderOutput {
         var output = DecoderOutput()
-        if hasPendingCode, now >= lastCharacterTime, now - lastCharacterTime >= silenceTimeout {
+        if waitsForSilence, now >= lastCharacterTime, now - lastCharacterTime >= silenceTimeout {
             finish(.timeout, at: lastCharacterTime, into: &output)
         }
         return output
@@ -120,6 +164,17 @@ public struct BootKeyboardDecoder: Sendable {
             finish(.tab, at: time, into: &output)
             return
         }
+        if pendingIsTooLong {
+            return
+        }
+        if pendingLength >= maxCodeLength {
+            counters.fail(.codeTooLong(limit: maxCodeLength), into: &output)
+            pending.removeAll(keepingCapacity: true)
+            pendingIsBroken = false
+            pendingIsTooLong = true
+            return
+        }
+        pendingLength += 1
         if let character {
             pending.append(character)
         } else {
@@ -128,12 +183,19 @@ public struct BootKeyboardDecoder: Sendable {
         }
     }
 
+    private mutating func clearPending() {
+        pending.removeAll(keepingCapacity: true)
+        pendingIsBroken = false
+        pendingIsTooLong = false
+        pendingLength = 0
+    }
+
     private mutating func finish(_ terminator: CodeTerminator, at time: UInt64, into output: inout DecoderOutput) {
-        defer {
-            pending.removeAll(keepingCapacity: true)
-            pendingIsBroken = false
-        }
-        if pendingIsBroken {
+        defer { clearPending() }
+        if terminator != .timeout { endsCodesWithTerminator = true }
+        if pendingIsTooLong {
+            // Counted when it went past the cap.
+        } else if pendingIsBroken {
             counters.fail(.codeDiscarded(byteCount: pending.count), into: &output)
         } else if !pending.isEmpty {
             counters.emit(ScannedCode(raw: pending, completedAt: time, terminator: terminator), into: &output)

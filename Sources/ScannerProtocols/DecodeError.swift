@@ -19,6 +19,9 @@ public enum DecodeError: Error, Sendable, Hashable, CustomStringConvertible {
     case codeTooLong(limit: Int)
     /// A HID POS code whose "continued" reports stopped coming; the partial code was dropped.
     case incompleteCode(byteCount: Int)
+    /// A keyboard-wedge code, from a scanner that ends its codes with Enter/Tab, that stayed without
+    /// its terminator for the abandon timeout; it was dropped rather than journaled short.
+    case terminatorMissing(byteCount: Int)
     /// An FTDI packet reported overrun, parity, framing error or break: bytes may be lost or wrong.
     case serialLineError(status: UInt8)
 
@@ -32,6 +35,7 @@ public enum DecodeError: Error, Sendable, Hashable, CustomStringConvertible {
         case codeTooLong = "code-too-long"
         case incompleteCode = "incomplete-code"
         case serialLineError = "serial-line-error"
+        case terminatorMissing = "terminator-missing"
     }
 
     /// The class of this error.
@@ -45,6 +49,7 @@ public enum DecodeError: Error, Sendable, Hashable, CustomStringConvertible {
         case .codeTooLong: .codeTooLong
         case .incompleteCode: .incompleteCode
         case .serialLineError: .serialLineError
+        case .terminatorMissing: .terminatorMissing
         }
     }
 
@@ -64,6 +69,8 @@ public enum DecodeError: Error, Sendable, Hashable, CustomStringConvertible {
             "code longer than \(limit) bytes dropped"
         case .incompleteCode(let byteCount):
             "continued code stopped after \(byteCount) bytes; dropped"
+        case .terminatorMissing(let byteCount):
+            "code of \(byteCount) characters dropped: it never got the Enter/Tab this scanner ends its codes with (scan it again; if the scanner was set to send no suffix, it is read by silence from now on)"
         case .serialLineError(let status):
             "serial line error (line status 0x\(hex(status)))"
         }

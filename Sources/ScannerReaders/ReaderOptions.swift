@@ -32,16 +32,21 @@ public struct ScannerReaderOptions: Sendable, Hashable {
     /// Silence that ends a serial code without CR/LF, or nil to wait for the line end (the default: a
     /// serial scanner is configured with a suffix).
     public var serialSilenceTimeout: Duration?
-    /// Longest code kept; longer input is dropped and counted as an error.
+    /// Longest code kept, the same for every protocol (512); longer input is dropped and counted as an
+    /// error (`code-too-long`).
     public var maxCodeLength: Int
+    /// Scans a reader holds for a consumer that has fallen behind; further scans are dropped, counted
+    /// (``ScannerReader/droppedScans``) and logged as not recorded.
+    public var scanBufferCapacity: Int
     /// IN transfers kept queued, so no report waits for a resubmission at 1 ms polling.
     public var transfersInFlight: Int
 
     public init(
         serialLine: SerialLineSettings = SerialLineSettings(), ftdiLatencyTimer: UInt8 = 16,
         keyboardSilenceTimeout: Duration = .milliseconds(100), serialSilenceTimeout: Duration? = nil,
-        maxCodeLength: Int = 512, transfersInFlight: Int = 4
+        maxCodeLength: Int = 512, transfersInFlight: Int = 4, scanBufferCapacity: Int = 1024
     ) {
+        self.scanBufferCapacity = max(1, scanBufferCapacity)
         self.serialLine = serialLine
         self.ftdiLatencyTimer = ftdiLatencyTimer
         self.keyboardSilenceTimeout = keyboardSilenceTimeout

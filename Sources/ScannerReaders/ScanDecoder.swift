@@ -12,7 +12,9 @@ enum ScanDecoder: Sendable {
             maxCodeLength: options.maxCodeLength, silenceTimeout: options.serialSilenceTimeout?.nanoseconds)
         switch scannerProtocol {
         case .hidKeyboard:
-            self = .keyboard(BootKeyboardDecoder(silenceTimeout: options.keyboardSilenceTimeout.nanoseconds))
+            self = .keyboard(
+                BootKeyboardDecoder(
+                    silenceTimeout: options.keyboardSilenceTimeout.nanoseconds, maxCodeLength: options.maxCodeLength))
         case .hidPOS:
             self = .hidPOS(HIDPOSDecoder(layout: layout, maxCodeLength: max(options.maxCodeLength, 1)))
         case .cdcACM:
@@ -66,7 +68,7 @@ enum ScanDecoder: Sendable {
     var flushDelay: UInt64? {
         switch self {
         case .keyboard(let decoder):
-            decoder.hasPendingCode ? decoder.silenceTimeout : nil
+            decoder.waitsForSilence ? decoder.silenceTimeout : nil
         case .hidPOS(let decoder):
             decoder.continuationTimeout
         case .serial(let framer):

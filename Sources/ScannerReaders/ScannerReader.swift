@@ -7,14 +7,18 @@ import Synchronization
 /// sends verdicts back to it.
 ///
 /// Reading starts inside ``open(context:device:match:name:options:logger:)``, before it returns, and scans
-/// are buffered without bound in ``scans``: the first scan after start is never lost, and reading never
-/// waits on the consumer (or on the disk behind it). The reader ends when the device is unplugged, when
+/// wait in ``scans`` for the consumer: the first scan after start is never lost, and reading never waits on
+/// the consumer (or on the disk behind it). The buffer holds ``ScannerReaderOptions/scanBufferCapacity``
+/// scans; a scan beyond that is dropped, counted in ``droppedScans`` and logged as not recorded, so a device
+/// that floods the agent cannot grow its memory. The reader ends when the device is unplugged, when
 /// reading fails, or on ``close()``; ``outcome`` says which, so a device manager knows whether to wait for
 /// a re-plug or to retry.
 ///
-/// Codes that end by silence (keyboard wedges without Enter, and serial scanners when a silence timeout is
-/// configured) are completed by a timer task that sleeps until the deadline; HID POS codes whose
-/// "continued" reports stop coming are dropped the same way.
+/// Codes that end by silence (keyboard wedges that have not shown a terminator, and serial scanners when a
+/// silence timeout is configured) are completed by a timer task that sleeps until the deadline; HID POS
+/// codes whose "continued" reports stop coming are dropped the same way. Silence is the device's: the timer
+/// completes nothing while input that libusb has already handed over waits to be decoded (the reader is
+/// behind), so a slow box never ends a code between two of its reports.
 public final class ScannerReader: Sendable {
     /// Who the scans are from.
     public let identity: ScannerIdentity
@@ -31,30 +35,36 @@ public final class ScannerReader: Sendable {
 
     private init(
         identity: ScannerIdentity, match: ProtocolMatch, handle: USBDeviceHandle, decoder: ScanDecoder,
-        readLength: Int, options: ScannerReaderOptions, logger: Logger
+        readLength: Int, options: ScannerReaderOptions, hooks: ScannerReaderHooks, logger: Logger
     ) {
         self.identity = identity
         self.match = match
         self.handle = handle
         self.logger = logger
-        let (scans, continuation) = AsyncStream<Scan>.makeStream(bufferingPolicy: .unbounded)
+        let (scans, continuation) = AsyncStream<Scan>.makeStream(
+            bufferingPolicy: .bufferingOldest(options.scanBufferCapacity))
         self.scans = scans
         let (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let tally = USBInputTally()
         let core = ReaderCore(
             identity: identity, scannerProtocol: match.scannerProtocol, decoder: decoder, scans: continuation,
-            wake: wake, logger: logger)
+            capacity: options.scanBufferCapacity, wake: wake, tally: tally, logger: logger)
         self.core = core
         // Submitted now: a scan made while the caller is still wiring things up waits in `scans`.
         let input = handle.inputStream(
             endpoint: match.inEndpoint.address,
             type: match.inEndpoint.transferType == .bulk ? .bulk : .interrupt, length: readLength,
-            transfersInFlight: options.transfersInFlight)
+            transfersInFlight: options.transfersInFlight, tally: tally)
         let timer = Task { await core.runTimer(wakeups) }
         self.timer = timer
+        let beforeDecoding = hooks.beforeDecoding
         self.reading = Task { [handle] in
             var failure: (any Error)?
             do {
-                for try await chunk in input { core.feed(chunk) }
+                for try await chunk in input {
+                    if let beforeDecoding { await beforeDecoding(chunk) }
+                    core.feed(chunk)
+                }
             } catch {
                 failure = error
             }
@@ -84,6 +94,17 @@ public final class ScannerReader: Sendable {
         options: ScannerReaderOptions = ScannerReaderOptions(),
         logger: Logger = Logger(label: "station-agent.scanner")
     ) async throws(ScannerReaderError) -> ScannerReader {
+        try await open(
+            context: context, device: device, match: match, name: name, options: options,
+            hooks: ScannerReaderHooks(), logger: logger)
+    }
+
+    /// ``open(context:device:match:name:options:logger:)`` with test seams.
+    package static func open(
+        context: USBContext, device: USBDeviceInfo, match: ProtocolMatch, name: String,
+        options: ScannerReaderOptions = ScannerReaderOptions(), hooks: ScannerReaderHooks,
+        logger: Logger = Logger(label: "station-agent.scanner")
+    ) async throws(ScannerReaderError) -> ScannerReader {
         let identity = ScannerIdentity(name: name, device: device)
         var logger = logger
         logger[metadataKey: "device"] = "\(name)"
@@ -106,7 +127,7 @@ public final class ScannerReader: Sendable {
                 maxPacketSize: effective.inEndpoint.maxPacketSize, options: options)
             let reader = ScannerReader(
                 identity: identity, match: effective, handle: handle, decoder: decoder,
-                readLength: Self.readLength(for: effective), options: options, logger: logger)
+                readLength: Self.readLength(for: effective), options: options, hooks: hooks, logger: logger)
             logger.info("reading scanner \(identity) as \(effective.scannerProtocol.rawValue)")
             return reader
         } catch {
@@ -133,6 +154,9 @@ public final class ScannerReader: Sendable {
 
     /// Totals of the decoder: codes, ignored reports, errors by kind (for the heartbeat log and `doctor`).
     public var counters: DecoderCounters { core.counters }
+
+    /// Scans dropped because the consumer was ``ScannerReaderOptions/scanBufferCapacity`` scans behind.
+    public var droppedScans: Int { core.droppedScans }
 
     /// Stops reading and releases the device, re-attaching its kernel drivers. A code still being typed is
     /// dropped (and logged). Idempotent; returns once the device is released and ``scans`` has finished.
@@ -211,42 +235,62 @@ final class ReaderCore: Sendable {
         /// flooding the log (they are all counted anyway).
         var loggedErrors = 0
         var suppressedErrors = 0
+        /// Lines not logged in the current window, said in one line when the next window opens.
+        var suppressedInWindow = 0
         var errorWindowStart: UInt64 = 0
+        /// Inputs decoded so far; compared with the transport's tally.
+        var consumed = 0
+        var droppedScans = 0
+    }
+
+    /// A log line the throttle lets through.
+    private enum Line {
+        case decodeError(DecodeError)
+        case dropped(Scan)
+        case suppressed(Int)
     }
 
     private let state: Mutex<State>
     private let identity: ScannerIdentity
     private let scannerProtocol: ScannerProtocol
     private let scans: AsyncStream<Scan>.Continuation
+    private let capacity: Int
     private let wake: AsyncStream<Void>.Continuation
+    private let tally: USBInputTally
     private let logger: Logger
-    /// Error lines logged per second before the rest are only counted.
+    /// Lines about decode errors and dropped scans logged per second and device before the rest are only
+    /// counted (and said as one line when the next second opens).
     static let errorLinesPerSecond = 10
 
     init(
         identity: ScannerIdentity, scannerProtocol: ScannerProtocol, decoder: ScanDecoder,
-        scans: AsyncStream<Scan>.Continuation, wake: AsyncStream<Void>.Continuation, logger: Logger
+        scans: AsyncStream<Scan>.Continuation, capacity: Int, wake: AsyncStream<Void>.Continuation,
+        tally: USBInputTally, logger: Logger
     ) {
         self.state = Mutex(State(decoder: decoder))
         self.identity = identity
         self.scannerProtocol = scannerProtocol
         self.scans = scans
+        self.capacity = capacity
         self.wake = wake
+        self.tally = tally
         self.logger = logger
     }
 
     var counters: DecoderCounters { state.withLock { $0.decoder.counters } }
+    var droppedScans: Int { state.withLock { $0.droppedScans } }
 
     /// Decodes one transfer and arms the silence timer if a code is left open.
     func feed(_ input: USBInput) {
-        let (errors, armed) = state.withLock { state -> ([DecodeError], Bool) in
+        let (lines, armed) = state.withLock { state -> ([Line], Bool) in
+            state.consumed += 1
             let output = state.decoder.feed(input.bytes, at: input.completedAt)
-            emit(output)
+            let dropped = emit(output, &state)
             state.deadline = state.decoder.flushDelay.map { input.completedAt &+ $0 }
-            return (throttle(output.errors, now: input.completedAt, &state), state.deadline != nil)
+            return (throttle(output.errors, dropped, now: input.completedAt, &state), state.deadline != nil)
         }
         if armed { wake.yield() }
-        log(errors)
+        log(lines)
     }
 
     /// Sleeps until the deadline the last transfer set, then flushes; waits for a wake-up while no
@@ -260,41 +304,68 @@ final class ReaderCore: Sendable {
                     try? await Task.sleep(for: .nanoseconds(Int64(clamping: deadline - now)))
                     continue
                 }
-                let errors = state.withLock { state -> [DecodeError] in
+                let lines = state.withLock { state -> [Line] in
                     // A transfer decoded while this task slept may have moved the deadline on.
                     guard let current = state.deadline, current <= now else { return [] }
-                    let output = state.decoder.flush(now: now)
-                    emit(output)
                     state.deadline = nil
-                    return throttle(output.errors, now: now, &state)
+                    // Input libusb has handed over but the reading task has not decoded yet (it is
+                    // behind: a busy box) is not silence: decoding it re-arms the deadline.
+                    guard tally.delivered == state.consumed else { return [] }
+                    let output = state.decoder.flush(now: now)
+                    let dropped = emit(output, &state)
+                    return throttle(output.errors, dropped, now: now, &state)
                 }
-                log(errors)
+                log(lines)
             }
             if Task.isCancelled { return }
         }
     }
 
-    private func emit(_ output: DecoderOutput) {
+    /// Hands the codes to the consumer; returns those the full buffer refused (counted).
+    private func emit(_ output: DecoderOutput, _ state: inout State) -> [Scan] {
+        var dropped: [Scan] = []
         for code in output.codes {
-            scans.yield(Scan(device: identity, scannerProtocol: scannerProtocol, code: code))
+            let scan = Scan(device: identity, scannerProtocol: scannerProtocol, code: code)
+            if case .dropped = scans.yield(scan) {
+                state.droppedScans += 1
+                dropped.append(scan)
+            }
         }
+        return dropped
     }
 
-    private func throttle(_ errors: [DecodeError], now: UInt64, _ state: inout State) -> [DecodeError] {
-        guard !errors.isEmpty else { return [] }
+    /// At most ``errorLinesPerSecond`` lines per second; the rest are counted, and said as one line when
+    /// the next second opens.
+    private func throttle(_ errors: [DecodeError], _ dropped: [Scan], now: UInt64, _ state: inout State) -> [Line] {
+        guard !errors.isEmpty || !dropped.isEmpty else { return [] }
+        var lines: [Line] = []
         if now &- state.errorWindowStart >= 1_000_000_000 {
+            if state.suppressedInWindow > 0 { lines.append(.suppressed(state.suppressedInWindow)) }
             state.errorWindowStart = now
             state.loggedErrors = 0
+            state.suppressedInWindow = 0
         }
+        let all = errors.map(Line.decodeError) + dropped.map(Line.dropped)
         let room = max(0, Self.errorLinesPerSecond - state.loggedErrors)
-        state.loggedErrors += min(room, errors.count)
-        state.suppressedErrors += errors.count - min(room, errors.count)
-        return Array(errors.prefix(room))
+        let logged = min(room, all.count)
+        state.loggedErrors += logged
+        state.suppressedErrors += all.count - logged
+        state.suppressedInWindow += all.count - logged
+        return lines + all.prefix(logged)
     }
 
-    private func log(_ errors: [DecodeError]) {
-        for error in errors {
-            logger.warning("cannot decode input from \(identity): \(error)")
+    private func log(_ lines: [Line]) {
+        for line in lines {
+            switch line {
+            case .decodeError(let error):
+                logger.warning("cannot decode input from \(identity): \(error)")
+            case .dropped(let scan):
+                logger.error(
+                    "scan NOT recorded, dropped: \(identity) is \(capacity) scans ahead of the agent (the journal is not keeping up); scan \(scan.text.debugDescription) again later")
+            case .suppressed(let count):
+                logger.warning(
+                    "\(identity): \(count) more lines about decode errors or dropped scans not logged in the last second (all counted)")
+            }
         }
     }
 
@@ -317,17 +388,27 @@ final class ReaderCore: Sendable {
     /// Ends ``ScannerReader/scans`` and logs how the reader ended. A code in progress is dropped: cut off
     /// by an unplug or a stop, it could still look like a valid (shorter) tracking number.
     func finish(_ outcome: ReaderOutcome) {
-        let (pending, counters, suppressed) = state.withLock { state in
-            (state.decoder.hasPendingCode, state.decoder.counters, state.suppressedErrors)
+        let (pending, counters, suppressed, dropped) = state.withLock { state in
+            (state.decoder.hasPendingCode, state.decoder.counters, state.suppressedErrors, state.droppedScans)
         }
         wake.finish()
         scans.finish()
         if pending { logger.warning("\(identity): a code being read when the reader ended was dropped") }
-        let totals = "\(counters.codes) codes, \(counters.errors) decode errors (\(suppressed) not logged)"
+        let totals = "\(counters.codes) codes, \(counters.errors) decode errors, \(dropped) scans dropped (\(suppressed) lines not logged)"
         switch outcome {
         case .stopped: logger.info("stopped reading \(identity): \(totals)")
         case .unplugged: logger.notice("\(identity) was unplugged: \(totals); waiting for it to come back")
         case .failed(let error): logger.error("reading stopped: \(error); \(totals)")
         }
+    }
+}
+
+/// Seams for tests: what runs between the transport handing over an input and the decoder getting it.
+package struct ScannerReaderHooks: Sendable {
+    /// Awaited before each input is decoded (a test delays the reader with it, as a busy box would).
+    package var beforeDecoding: (@Sendable (USBInput) async -> Void)?
+
+    package init(beforeDecoding: (@Sendable (USBInput) async -> Void)? = nil) {
+        self.beforeDecoding = beforeDecoding
     }
 }

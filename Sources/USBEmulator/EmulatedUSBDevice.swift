@@ -105,6 +105,8 @@ public final class EmulatedUSBDevice: Sendable {
         var stallRule: (@Sendable (ControlRequest) -> Bool)?
         var reportDescriptors: [UInt8: [UInt8]]
         var delivered = 0
+        /// A one-time stall of the host's reaping: after this many reports were delivered, for so many ns.
+        var reapStall: (afterDelivered: Int, nanoseconds: UInt64)?
     }
 
     /// Loads a fixture, optionally moved to another port of the same hub and another address (to
@@ -224,6 +226,15 @@ public final class EmulatedUSBDevice: Sendable {
                 due += step
             }
         }
+    }
+
+    /// Makes the host's libusb event thread stall once, for `duration`, in the first reap after
+    /// `afterDelivered` reports have been delivered (as a busy box that does not schedule it): reports
+    /// that fall due meanwhile complete on the device side and wait to be reaped, then arrive together.
+    public func stallReaping(afterDelivered: Int, for duration: Duration) {
+        let nanoseconds = UInt64(duration.components.seconds) * 1_000_000_000
+            + UInt64(duration.components.attoseconds / 1_000_000_000)
+        state.withLock { $0.reapStall = (afterDelivered, nanoseconds) }
     }
 
     /// Reports queued but not yet polled by the host.
@@ -526,6 +537,17 @@ public final class EmulatedUSBDevice: Sendable {
     }
 
     private func reap(_ arg: UnsafeMutablePointer<UMockdevIoctlData>) -> (Int, Int32) {
+        let stall = state.withLock { state -> UInt64? in
+            guard let stall = state.reapStall, state.delivered >= stall.afterDelivered else { return nil }
+            state.reapStall = nil
+            return stall.nanoseconds
+        }
+        if let stall {
+            // The caller (libusb's event thread, in its ioctl) waits on this thread's answer.
+            var request = timespec(tv_sec: Int(stall / 1_000_000_000), tv_nsec: Int(stall % 1_000_000_000))
+            var remaining = timespec()
+            while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+        }
         let next = state.withLock { state -> URB? in
             // Answer polls: each queued report completes the oldest pending transfer of its endpoint,
             // once its paced delivery time (if any) has come.

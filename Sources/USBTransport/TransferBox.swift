@@ -106,8 +106,11 @@ final class InputStreamState: Sendable {
     /// Transient transfer errors (EPROTO, EILSEQ on a noisy cable) tolerated in a row.
     static let maxConsecutiveErrors = 20
 
-    init(continuation: AsyncThrowingStream<USBInput, any Error>.Continuation) {
+    private let tally: USBInputTally?
+
+    init(continuation: AsyncThrowingStream<USBInput, any Error>.Continuation, tally: USBInputTally? = nil) {
         self.continuation = continuation
+        self.tally = tally
     }
 
     func attach(_ boxes: [TransferBox]) {
@@ -126,7 +129,12 @@ final class InputStreamState: Sendable {
             let now = MonotonicClock.now()
             let bytes = Array(UnsafeBufferPointer(start: transfer.pointee.buffer, count: Int(transfer.pointee.actual_length)))
             state.withLock { $0.consecutiveErrors = 0 }
-            if !bytes.isEmpty { continuation.yield(USBInput(bytes: bytes, completedAt: now)) }
+            if !bytes.isEmpty {
+                // Counted before it is handed over, so a consumer that has taken as many as the tally
+                // says knows nothing waits for it.
+                tally?.add()
+                continuation.yield(USBInput(bytes: bytes, completedAt: now))
+            }
             return true
         case LIBUSB_TRANSFER_CANCELLED:
             return false

@@ -87,14 +87,15 @@ public final class USBDeviceHandle: Sendable {
     /// Keeps `transfersInFlight` transfers queued so no report waits for a resubmission. The
     /// stream ends normally when the consumer stops or the handle closes, and with
     /// `USBError.noDevice` when the device is unplugged. Buffers are heap-owned by the transfer
-    /// for its whole life.
+    /// for its whole life. `tally`, when given, counts each input as it is put into the stream, so the
+    /// consumer can tell whether input it has not taken yet is waiting.
     public func inputStream(
-        endpoint: UInt8, type: USBTransferType, length: Int, transfersInFlight: Int = 2
+        endpoint: UInt8, type: USBTransferType, length: Int, transfersInFlight: Int = 2, tally: USBInputTally? = nil
     ) -> AsyncThrowingStream<USBInput, any Error> {
         precondition(endpoint & 0x80 != 0, "inputStream needs an IN endpoint")
         precondition(type == .interrupt || type == .bulk, "inputStream supports interrupt and bulk endpoints")
         let (stream, continuation) = AsyncThrowingStream<USBInput, any Error>.makeStream()
-        let shared = InputStreamState(continuation: continuation)
+        let shared = InputStreamState(continuation: continuation, tally: tally)
         var boxes: [TransferBox] = []
         for _ in 0..<max(1, transfersInFlight) {
             let box = TransferBox(handle: self, length: length)
@@ -242,6 +243,19 @@ public final class USBDeviceHandle: Sendable {
 }
 
 /// One chunk of input from an endpoint.
+/// How many inputs an ``USBDeviceHandle/inputStream(endpoint:type:length:transfersInFlight:tally:)`` has
+/// put into its stream so far (on libusb's event thread, before each is handed over).
+public final class USBInputTally: Sendable {
+    private let count = Atomic<Int>(0)
+
+    public init() {}
+
+    /// Inputs put into the stream so far.
+    public var delivered: Int { count.load(ordering: .acquiring) }
+
+    func add() { count.add(1, ordering: .releasing) }
+}
+
 public struct USBInput: Sendable, Equatable {
     public let bytes: [UInt8]
     /// `MonotonicClock.now()` when the transfer's completion reached the agent.

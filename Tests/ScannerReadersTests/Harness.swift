@@ -1,3 +1,4 @@
+import Logging
 import ScannerProtocols
 import ScannerReaders
 import Testing
@@ -43,6 +44,7 @@ enum Fixture {
 /// closes everything whatever `body` did.
 func withReader<T>(
     _ fixture: Fixture, configured: ScannerProtocol? = nil, options: ScannerReaderOptions = ScannerReaderOptions(),
+    hooks: ScannerReaderHooks = ScannerReaderHooks(), logger: Logger = Logger(label: "station-agent.scanner"),
     adjustInfo: (USBDeviceInfo) -> USBDeviceInfo = { $0 },
     adjust: (ProtocolMatch) -> ProtocolMatch = { $0 },
     prepare: (EmulatedUSBDevice) -> Void = { _ in },
@@ -59,7 +61,8 @@ func withReader<T>(
             ProtocolSelection.match(for: info, configured: configured, policy: .configured), "a match for \(info.vidPid)")
         prepare(device)
         let reader = try await ScannerReader.open(
-            context: context, device: info, match: adjust(match), name: "desk-scanner", options: options)
+            context: context, device: info, match: adjust(match), name: "desk-scanner", options: options, hooks: hooks,
+            logger: logger)
         let result: Result<T, any Error>
         do {
             result = .success(try await body(Bench(testbed: testbed, device: device, context: context, info: info, reader: reader)))
