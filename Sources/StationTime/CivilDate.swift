@@ -138,7 +138,7 @@ enum Civil {
     static func floorMod(_ a: Int64, _ b: Int64) -> Int64 { a - floorDiv(a, b) * b }
 
     static func pad(_ value: Int, _ width: Int) -> String {
-        let digits = String(abs(value))
+        let digits = String(value.magnitude)  // magnitude: abs(Int.min) would trap
         let padded = String(repeating: "0", count: max(0, width - digits.count)) + digits
         return value < 0 ? "-" + padded : padded
     }
