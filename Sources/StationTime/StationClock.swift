@@ -163,7 +163,7 @@ public final class TestClock: StationClock {
     }
 
     /// Lets time pass on both clocks.
-    public func advance(seconds: Int64) { advance(nanoseconds: seconds * 1_000_000_000) }
+    public func advance(seconds: Int64) { advance(nanoseconds: Civil.saturatingNanos(seconds: seconds)) }
 
     /// Steps the wall clock (NTP fixing a wrong clock), leaving the monotonic clock alone.
     public func setWall(nanos: Int64, synchronized: Bool) {
