@@ -36,8 +36,10 @@ public struct Verification: Sendable {
     ///
     /// - Days that are closed (ended, grace included) must have both files, final, identical to a recomputation
     ///   apart from `generated_at`.
-    /// - Open days (today, yesterday within the grace) are refreshed by the running agent: a difference or a missing
-    ///   file there is a note.
+    /// - Open days (today, yesterday within the grace) are refreshed by the running agent. A file that is simply older
+    ///   than the journal (its `journal.last_seq` is below the day's last event: events came since the last refresh)
+    ///   is a note. A file that says it is as new as the journal must match it exactly: any difference is a problem.
+    /// - A count file for a day that has not begun, and count files of another station id, are problems.
     /// - `SHA256SUMS` must list every count file with its current digest, and nothing else that is missing.
     public static func run(settings: CountSettings, reader: JournalReader, nowNanos: Int64) -> Verification {
         var result = Verification()
@@ -60,9 +62,41 @@ public struct Verification: Sendable {
         let present = Set(names)
         let files = outbox.countFiles(stationID: settings.stationID)
 
+        let today = settings.zone.businessDay(utcNanos: nowNanos)
+        // Files of another station: after a station_id change they would be uploaded, but nothing checks them.
+        var others: [String: [String]] = [:]
+        for name in names.sorted() where OutboxDirectory.isCountFileName(name) {
+            guard let underscore = name.lastIndex(of: "_") else { continue }
+            let id = String(name[..<underscore])
+            if id != settings.stationID { others[id, default: []].append(name) }
+        }
+        for id in others.keys.sorted() {
+            let list = others[id]!
+            result.problems.append(
+                Finding(
+                    kind: "other-station", file: list[0],
+                    detail: "\(list.count) count file(s) of station '\(id)', not this station '\(settings.stationID)': they cannot be checked here; if station_id was changed, move them out of the outbox (and their lines out of SHA256SUMS)"))
+        }
+
         // Every file recomputed.
         for date in files.keys.sorted() {
+            if date > today {
+                result.problems.append(
+                    Finding(
+                        kind: "not-begun", file: outbox.paths(stationID: settings.stationID, date: date).json.split(separator: "/").last.map(String.init),
+                        detail: "a count file for \(date), a day that has not begun (today is \(today)): it cannot hold real counts; remove it"))
+                continue
+            }
             let closed = settings.isClosed(date, nowNanos: nowNanos)
+            // Whether this day's files are simply older than the journal (an open day between refreshes): the JSON's
+            // journal.last_seq is below the day's last event. The CSV is written with its JSON, so it follows it.
+            var olderThanJournal = false
+            if !closed, let expectedLast = (try? settings.document(for: date, reader: reader, nowNanos: nowNanos))?.counts.lastSeq,
+                let bytes = AtomicFile.read(outbox.paths(stationID: settings.stationID, date: date).json)
+            {
+                let fileLast = CountDocument.lastSeq(inJSON: String(decoding: bytes, as: UTF8.self))
+                olderThanJournal = fileLast.map { $0 < expectedLast } ?? true
+            }
             let expected: CountDocument
             do {
                 expected = try settings.document(for: date, reader: reader, nowNanos: nowNanos)
@@ -95,7 +129,14 @@ public struct Verification: Sendable {
                 if text != expectedText {
                     let finding = Finding(
                         kind: "differs", file: name, detail: firstDifference(found: text, expected: expectedText))
-                    if closed { result.problems.append(finding) } else { result.notes.append(finding) }
+                    if closed || !olderThanJournal {
+                        result.problems.append(finding)
+                    } else {
+                        result.notes.append(
+                            Finding(
+                                kind: "older-than-journal", file: name,
+                                detail: "events came after this file was written; the running agent rewrites it within count_refresh_seconds (\(finding.detail))"))
+                    }
                 }
             }
         }
