@@ -20,7 +20,7 @@ struct InputRefusalTests {
         }
 
         func agent(_ arguments: [String], environment: [String: String] = [:]) throws -> AgentProcess.Result {
-            try AgentProcess.agent(arguments + ["--config", config], environment: environment)
+            try AgentProcess.agent(arguments + ["--config", config], environment: environment, timeout: arguments.first == "run" ? 4 : 30)
         }
 
         func remove() { try? FileManager.default.removeItem(at: directory) }
@@ -188,5 +188,22 @@ struct InputRefusalTests {
         #expect(events[0]["undoes"] is NSNull, "\(events[0])")
         #expect(events[1]["undoes"] is NSNull && events[1]["undone"] as? Bool == true, "\(events[1])")
         #expect(events[2]["undoes"] as? Int == events[1]["seq"] as? Int, "\(events[2])")
+    }
+
+    // MARK: defect 11: a day on which the agent ran has its files, zeros included
+
+    @Test("the agent writes today's count files with no scans at all", .timeLimit(.minutes(1)))
+    func idleAgentWritesZeros() throws {
+        let station = try Station("input-idle")
+        defer { station.remove() }
+        // Stopped by SIGTERM after 4 s (AgentProcess.run's timeout), as systemd stops it.
+        let run = try station.agent(["run"], environment: ["STATION_AGENT_LOG_LEVEL": "info"])
+        _ = run
+        let outbox = station.directory.path + "/data/outbox"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: outbox)) ?? []
+        let csv = try #require(names.first { $0.hasPrefix("input-station_") && $0.hasSuffix(".csv") }, "\(names) \(run.standardError)")
+        let text = try String(contentsOfFile: outbox + "/" + csv, encoding: .utf8)
+        #expect(text.hasSuffix(",TOTAL,0,0,0,0,0,0,0,0,0,0\n"), "\(text)")
+        #expect(names.contains("SHA256SUMS"))
     }
 }
