@@ -158,6 +158,13 @@ public struct CountDocument: Sendable, Hashable {
         return value == "true" ? true : value == "false" ? false : nil
     }
 
+    /// `journal.last_seq` of a count file's JSON text, nil when absent or null.
+    public static func lastSeq(inJSON text: String) -> Int64? {
+        guard let range = text.firstRange(of: "\"last_seq\": ") else { return nil }
+        let digits = text[range.upperBound...].prefix { $0.isASCII && $0.isNumber }
+        return Int64(digits)
+    }
+
     /// The `generated_at` string of a count file's JSON as written by ``json``, or nil if absent.
     public static func generatedAt(inJSON text: String) -> String? {
         guard let value = rawValue(of: "generated_at", inJSON: text), value.count >= 2, value.hasPrefix("\""),

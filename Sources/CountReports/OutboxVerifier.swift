@@ -28,6 +28,12 @@ public struct Verification: Sendable {
             case checksumFileMissing = "checksum-file-missing"
             case unreadable
             case leftoverTemporary = "leftover-temporary"
+            /// A file of another station id (left by a `station_id` change).
+            case otherStation = "other-station"
+            /// A count file for a day that has not begun.
+            case notBegun = "not-begun"
+            /// An open day's file written before the journal's latest events (the agent rewrites it soon).
+            case olderThanJournal = "older-than-journal"
 
             init(_ chain: ChainFinding.Kind) {
                 switch chain {
@@ -78,6 +84,7 @@ public struct Verification: Sendable {
                 Finding(kind: .unreadable, file: nil, detail: "\(settings.outbox.path): cannot list the outbox"))
             return result
         }
+        result.problems += checkOtherStations(names: names, stationID: settings.stationID)
         result.add(checkFiles(settings: settings, reader: reader, nowNanos: nowNanos))
         result.add(checkMissingDays(settings: settings, reader: reader, nowNanos: nowNanos))
         result.problems += checkChecksums(settings.outbox, names: names, stationID: settings.stationID)
@@ -126,14 +133,41 @@ public struct Verification: Sendable {
         }
     }
 
+    /// Files of another station: after a `station_id` change they would be uploaded, but nothing checks them.
+    public static func checkOtherStations(names: [String], stationID: String) -> [Finding] {
+        var others: [String: [String]] = [:]
+        for name in names.sorted() where OutboxDirectory.isCountFileName(name) {
+            guard let underscore = name.lastIndex(of: "_") else { continue }
+            let id = String(name[..<underscore])
+            if id != stationID { others[id, default: []].append(name) }
+        }
+        return others.keys.sorted().map { id in
+            let list = others[id]!
+            return Finding(
+                kind: .otherStation, file: list[0],
+                detail: "\(list.count) count file(s) of station '\(id)', not this station '\(stationID)': they cannot be checked here; if station_id was changed, move them out of the outbox (and their lines out of SHA256SUMS)")
+        }
+    }
+
     /// Every count file recomputed and compared, ignoring `generated_at`:
     /// - days that are closed (ended, grace included) must be final and identical to a recomputation;
-    /// - open days (today, yesterday within the grace) are refreshed by the running agent: a difference is a note.
+    /// - open days (today, yesterday within the grace) are refreshed by the running agent. A file that is simply
+    ///   older than the journal (its `journal.last_seq` is below the day's last event: events came since the last
+    ///   refresh) is a note; a file that says it is as new as the journal must match it exactly;
+    /// - a count file for a day that has not begun is a problem.
     public static func checkFiles(settings: CountSettings, reader: JournalReader, nowNanos: Int64) -> Verification {
         var result = Verification()
         let outbox = settings.outbox
         let files = outbox.countFiles(stationID: settings.stationID)
+        let today = settings.zone.businessDay(utcNanos: nowNanos)
         for date in files.keys.sorted() {
+            if date > today {
+                result.problems.append(
+                    Finding(
+                        kind: .notBegun, file: outbox.paths(stationID: settings.stationID, date: date).json.split(separator: "/").last.map(String.init),
+                        detail: "a count file for \(date), a day that has not begun (today is \(today)): it cannot hold real counts; remove it"))
+                continue
+            }
             let closed = settings.isClosed(date, nowNanos: nowNanos)
             let expected: CountDocument
             do {
@@ -143,6 +177,13 @@ public struct Verification: Sendable {
                 continue
             }
             let paths = outbox.paths(stationID: settings.stationID, date: date)
+            // Whether this day's files are simply older than the journal (an open day between refreshes): the JSON's
+            // journal.last_seq is below the day's last event. The CSV is written with its JSON, so it follows it.
+            var olderThanJournal = false
+            if !closed, let expectedLast = expected.counts.lastSeq, let bytes = AtomicFile.read(paths.json) {
+                let fileLast = CountDocument.lastSeq(inJSON: String(decoding: bytes, as: UTF8.self))
+                olderThanJournal = fileLast.map { $0 < expectedLast } ?? true
+            }
             for (path, isJSON) in [(paths.json, true), (paths.csv, false)] {
                 let name = isJSON ? expected.jsonFileName : expected.csvFileName
                 guard isJSON ? files[date]!.json : files[date]!.csv else { continue }
@@ -167,7 +208,14 @@ public struct Verification: Sendable {
                 if text != expectedText {
                     let finding = Finding(
                         kind: .differs, file: name, detail: firstDifference(found: text, expected: expectedText))
-                    if closed { result.problems.append(finding) } else { result.notes.append(finding) }
+                    if closed || !olderThanJournal {
+                        result.problems.append(finding)
+                    } else {
+                        result.notes.append(
+                            Finding(
+                                kind: .olderThanJournal, file: name,
+                                detail: "events came after this file was written; the running agent rewrites it within count_refresh_seconds (\(finding.detail))"))
+                    }
                 }
             }
         }

@@ -10,8 +10,9 @@ public struct DeviceAssignment: Sendable, Equatable {
     /// built-in profile `<profile>@<port>` (so two identical scanners stay apart, and a scanner
     /// keeps its name and mode when it is re-plugged into the same port).
     public let name: String
-    /// The configured name or the built-in profile's name: `devices`' `matched` field.
-    public let matched: String
+    /// The built-in profile that adopted the device (`honeywell`), or nil for a `[[devices]]` entry: `devices`'
+    /// `profile` field. (Its `matched` field is ``name`` itself, so a technician ties a row to the events.)
+    public let profile: String?
     public let role: DeviceRole
     public let match: ProtocolMatch
     public let feedback: DeviceConfiguration.Feedback
@@ -53,7 +54,7 @@ public enum DeviceMatcher {
             }
             return .success(
                 DeviceAssignment(
-                    name: entry.name, matched: entry.name, role: entry.role, match: match, feedback: entry.feedback,
+                    name: entry.name, profile: nil, role: entry.role, match: match, feedback: entry.feedback,
                     configured: true))
         }
         guard let profile = BuiltInProfiles.profile(vendorID: info.vendorID) else { return .failure(.unknownVendor) }
@@ -68,7 +69,7 @@ public enum DeviceMatcher {
             }
         return .success(
             DeviceAssignment(
-                name: "\(profile.name)@\(info.port)", matched: profile.name, role: role, match: match,
+                name: "\(profile.name)@\(info.port)", profile: profile.name, role: role, match: match,
                 feedback: DeviceConfiguration.Feedback(), configured: false))
     }
 
@@ -88,7 +89,11 @@ public struct DeviceReport: Sendable, Equatable {
     public let assignment: DeviceAssignment?
     public let notAdopted: NotAdopted?
     public var access: USBAccess { info.access }
-    public var matched: String? { assignment?.matched }
+    /// The name the agent gives the device, exactly as events, counts and logs carry it (SPEC §2), or nil when
+    /// the agent leaves the device alone.
+    public var matched: String? { assignment?.name }
+    /// The built-in profile's name for an adopted scanner, nil for a configured device or one left alone.
+    public var profile: String? { assignment?.profile }
     public var scannerProtocol: ScannerProtocol? { assignment?.match.scannerProtocol }
     public var role: DeviceRole? { assignment?.role }
 

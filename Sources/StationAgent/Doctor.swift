@@ -1,4 +1,5 @@
 public import StationConfig
+import CountReports
 import ParcelRules
 import ScanJournal
 import ScannerProtocols
@@ -46,6 +47,8 @@ public enum Doctor {
         }
         checks.append(DoctorCheck("configuration", .pass, "\(configuration.source ?? "built-in defaults (no file)"): station '\(configuration.stationID)', \(configuration.devices.isEmpty ? "scanners of known makers adopted" : "\(configuration.devices.count) device(s) configured")"))
         checks.append(timeZone(configuration))
+        if let check = stationIdentity(configuration) { checks.append(check) }
+        if let check = otherStations(configuration) { checks.append(check) }
         checks.append(clock())
         checks.append(directory("data directory", configuration.dataDirectory))
         checks.append(directory("outbox directory", configuration.outboxDirectory))
@@ -54,6 +57,42 @@ public enum Doctor {
         checks += devices(configuration)
         checks.append(serviceUser(environment))
         return checks
+    }
+
+    /// Host names that generic images ship with: a station ID taken from one names no station in particular, and two
+    /// boxes of one county would write count files under the same name.
+    static let genericHostNames: Set<String> = [
+        "localhost", "localhost.localdomain", "raspberrypi", "raspberry", "pi", "debian", "ubuntu", "orangepi",
+        "bananapi", "rockpi", "rock", "radxa", "armbian", "dietpi", "odroid", "nanopi", "pine64", "rpi", "linux",
+        "station", "box", "server", "host", "default", "none",
+    ]
+
+    /// A warning when the station ID is a generic image's host name (the default is the host name, SPEC §3).
+    static func stationIdentity(_ configuration: StationConfiguration) -> DoctorCheck? {
+        let id = configuration.stationID.lowercased()
+        let base = id.split(separator: ".").first.map(String.init) ?? id
+        guard genericHostNames.contains(id) || genericHostNames.contains(base) else { return nil }
+        return DoctorCheck(
+            "station id", .warn,
+            "station '\(configuration.stationID)' is a generic host name (of the system image), not this station's own name: count files of many boxes would carry it",
+            fix: "set station_id = \"<county>-<village>\" (e.g. \"yq-yuxian-xiaohu\") in the configuration")
+    }
+
+    /// A warning when the outbox holds count files of another station ID (a changed `station_id`): they would be
+    /// uploaded, and `verify` reports them.
+    static func otherStations(_ configuration: StationConfiguration) -> DoctorCheck? {
+        guard let names = OutboxDirectory(path: configuration.outboxDirectory).list() else { return nil }
+        var ids: Set<String> = []
+        for name in names where OutboxDirectory.isCountFileName(name) {
+            guard let underscore = name.lastIndex(of: "_") else { continue }
+            let id = String(name[..<underscore])
+            if id != configuration.stationID { ids.insert(id) }
+        }
+        guard !ids.isEmpty else { return nil }
+        return DoctorCheck(
+            "outbox stations", .warn,
+            "the outbox holds count files of \(ids.sorted().map { "'\($0)'" }.joined(separator: ", ")), not only of this station '\(configuration.stationID)'",
+            fix: "if station_id was changed, move the old station's files out of \(configuration.outboxDirectory) (station-agent verify lists them)")
     }
 
     static func timeZone(_ configuration: StationConfiguration) -> DoctorCheck {

@@ -23,7 +23,7 @@ struct CountsCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        if let date, LocalDate(date) == nil { throw ValidationError("--date \(date): not a date of the form YYYY-MM-DD") }
+        if let date { _ = try DateOption.parse(date, option: "--date") }
     }
 
     func run() async throws {
@@ -31,7 +31,9 @@ struct CountsCommand: AsyncParsableCommand {
         let settings = CountSettings(
             configuration: configuration, zone: try ScansCommand.zone(configuration), agentVersion: AgentVersion.current)
         let now = SystemClock.wallNanos()
-        let day = date.flatMap(LocalDate.init) ?? settings.zone.businessDay(utcNanos: now)
+        let today = settings.zone.businessDay(utcNanos: now)
+        let day = try date.map { try DateOption.parse($0, option: "--date") } ?? today
+        try DateOption.requireBegun(day, option: "--date", today: today, zone: settings.zone)
         let document: CountDocument
         do {
             let reader = try JournalReader(dataDirectory: configuration.dataDirectory)

@@ -65,7 +65,7 @@ struct DeviceJSON: Encodable {
 
     enum Key: String, CodingKey {
         case bus, address, port, vendorID = "vendor_id", productID = "product_id", manufacturer, product, serial
-        case matched, `protocol`, role, access, kernelDrivers = "kernel_drivers"
+        case matched, profile, `protocol`, role, access, kernelDrivers = "kernel_drivers"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -81,6 +81,7 @@ struct DeviceJSON: Encodable {
         try container.encode(info.product, forKey: .product)
         try container.encode(info.serial, forKey: .serial)
         try container.encode(report.matched, forKey: .matched)
+        try container.encode(report.profile, forKey: .profile)
         try container.encode(report.scannerProtocol?.rawValue, forKey: .protocol)
         try container.encode(report.role?.rawValue, forKey: .role)
         try container.encode(report.access.rawValue, forKey: .access)

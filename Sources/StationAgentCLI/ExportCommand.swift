@@ -32,7 +32,7 @@ struct ExportCommand: AsyncParsableCommand {
     func validate() throws {
         if date != nil && since != nil { throw ValidationError("--date and --since exclude each other") }
         for (name, value) in [("--date", date), ("--since", since)] {
-            if let value, LocalDate(value) == nil { throw ValidationError("\(name) \(value): not a date of the form YYYY-MM-DD") }
+            if let value { _ = try DateOption.parse(value, option: name) }
         }
     }
 
@@ -54,15 +54,19 @@ struct ExportCommand: AsyncParsableCommand {
         let now = SystemClock.wallNanos()
         let zone = settings.zone
         let today = zone.businessDay(utcNanos: now)
+        let chosenDate = try date.map { try DateOption.parse($0, option: "--date") }
+        let sinceDate = try since.map { try DateOption.parse($0, option: "--since") }
+        if let chosenDate { try DateOption.requireBegun(chosenDate, option: "--date", today: today, zone: zone) }
+        if let sinceDate { try DateOption.requireBegun(sinceDate, option: "--since", today: today, zone: zone) }
         do {
             let reader = try JournalReader(dataDirectory: configuration.dataDirectory)
             var days: [LocalDate]
-            if let since = since.flatMap(LocalDate.init) {
+            if let since = sinceDate {
                 var set = Set(try reader.eventDays(in: zone, fromNanos: zone.startOfDayNanos(since)).filter { $0 <= today })
                 for (day, _) in outbox.countFiles(stationID: settings.stationID) where day >= since && day <= today { set.insert(day) }
                 days = set.sorted()
             } else {
-                days = [date.flatMap(LocalDate.init) ?? today]
+                days = [chosenDate ?? today]
             }
             if to == nil { try outbox.create() }
             var documents: [CountDocument] = []

@@ -12,10 +12,17 @@ struct ScanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scan",
         abstract: "Enter a parcel code by hand, through the same rules as a USB scan.",
+        usage: """
+            station-agent scan <code> (--in | --out) [--device <name>]
+              station-agent scan <code> --device <name>
+            """,
         discussion: """
             Prints one line: outcome, code, carrier, verdict, reason and the journal sequence number. The scan is \
-            recorded before anything is printed. A command card text works too: with --device, #STATION:UNDO undoes \
-            that device's newest parcel event of the last 10 minutes, and #STATION:IN / #STATION:OUT switch a \
+            recorded before anything is printed. With --device the device decides the direction, as for a USB scan: \
+            an inbound device receives, an outbound device releases, a switchable device follows its mode (its last \
+            #STATION:IN / #STATION:OUT card). --in/--out may then be left out; one that contradicts the device is \
+            refused, naming the device's role or mode. A command card text works too: with --device, #STATION:UNDO \
+            undoes that device's newest parcel event of the last 10 minutes, and #STATION:IN / #STATION:OUT switch a \
             switchable device's mode (the --in/--out given does not matter for them).
             """)
 
@@ -33,8 +40,8 @@ struct ScanCommand: AsyncParsableCommand {
     @Argument(help: "The parcel code as printed on the label.")
     var code: String
 
-    @Flag(help: "The direction of the scan.")
-    var direction: ManualDirection
+    @Flag(help: "The direction of the scan (required without --device; with --device it must agree with the device).")
+    var direction: ManualDirection?
 
     @Option(help: "Record the scan under this configured device instead of `manual`.")
     var device: String?
@@ -49,12 +56,7 @@ struct ScanCommand: AsyncParsableCommand {
                     + (known.isEmpty ? " (it configures no [[devices]]); leave --device out to record as `manual`"
                         : "; configured devices: \(known.joined(separator: ", "))"))
         }
-        // A mode card typed for a switchable device switches it, as scanning the card would (SPEC §5.3); anything
-        // else typed by hand goes in the direction given.
-        var role: DeviceRole = direction == .in ? .inbound : .outbound
-        if assigned?.role == .switchable, CommandCard(code: NormalizedScan(raw: code).code)?.selectedDirection != nil {
-            role = .switchable
-        }
+        let role = try Self.role(code: code, direction: direction, device: assigned, dataDirectory: configuration.dataDirectory)
         let reading = SystemClock().now()
         let scan = JournalScan(raw: code, device: device ?? "manual", role: role, source: .manual, at: reading)
         var logger = Logger(label: "station-agent.scan")
@@ -81,6 +83,63 @@ struct ScanCommand: AsyncParsableCommand {
         }
         await journal.close()
         print(Self.line(accepted))
+        if let note = Self.note(accepted) { print(note) }
+    }
+
+    /// The role the scan is recorded with. Without a device, the direction typed. With a device, the device's own
+    /// role (a switchable device follows its stored mode, as for a USB scan); a typed direction that contradicts it
+    /// is refused in words, never recorded the other way.
+    static func role(code: String, direction: ManualDirection?, device: DeviceConfiguration?, dataDirectory: String) throws -> DeviceRole {
+        guard let device else {
+            guard let direction else {
+                throw CLIError.usage("say the direction: --in (the parcel arrived) or --out (handed over), or name a configured --device")
+            }
+            return direction == .in ? .inbound : .outbound
+        }
+        let card = CommandCard(code: NormalizedScan(raw: code).code)
+        // Command cards go to the device as they are: a mode card switches a switchable device (SPEC §5.3) and is
+        // ignored by a fixed one; an undo undoes the device's newest parcel event.
+        if card != nil { return device.role }
+        let wanted: Direction? = direction.map { $0 == .in ? .inbound : .outbound }
+        switch device.role {
+        case .inbound, .outbound:
+            let fixed: Direction = device.role == .inbound ? .inbound : .outbound
+            if let wanted, wanted != fixed {
+                throw CLIError.usage(
+                    "--\(wanted == .inbound ? "in" : "out") contradicts device \(device.name): its role is \(device.role.rawValue), so it records only "
+                        + (fixed == .inbound ? "arrivals (--in)" : "releases (--out)")
+                        + ": leave --device out to record as `manual`, or name a device of the other role")
+            }
+        case .switchable:
+            var mode: Direction = .inbound
+            do {
+                mode = try JournalReader(dataDirectory: dataDirectory).switchableMode(device: device.name) ?? .inbound
+            } catch .noJournal {
+                mode = .inbound
+            } catch {
+                throw CLIError.runtime(error.description)
+            }
+            if let wanted, wanted != mode {
+                let card = mode == .inbound ? "#STATION:OUT" : "#STATION:IN"
+                throw CLIError.usage(
+                    "--\(wanted == .inbound ? "in" : "out") contradicts device \(device.name): it is switchable and now in \(mode == .inbound ? "inbound" : "outbound") mode, "
+                        + "so a scan on it records \(mode == .inbound ? "an arrival" : "a release"): leave --in/--out out to follow its mode, "
+                        + "switch it first (station-agent scan '\(card)' --device \(device.name)), or leave --device out to record as `manual`")
+            }
+        }
+        return device.role
+    }
+
+    /// A plain-words line after the outcome where the outcome alone would leave the operator guessing.
+    static func note(_ accepted: AcceptedScan) -> String? {
+        let decision = accepted.decision
+        guard decision.outcome == .command, CommandCard(code: decision.code) == .undo, decision.undo == nil else { return nil }
+        let why: String
+        switch decision.reason {
+        case .undoSuperseded?: why = "another device has counted that parcel since, so undoing it would wipe that out"
+        default: why = "this device has no counted parcel event in the last 10 minutes"
+        }
+        return "Nothing was undone: \(why)."
     }
 
     /// `released SF1000000000000 carrier=SF verdict=ok reason=- seq=42`.

@@ -34,9 +34,7 @@ struct ScansCommand: AsyncParsableCommand {
 
     func validate() throws {
         if json && csv { throw ValidationError("--json and --csv exclude each other") }
-        if let date, LocalDate(date) == nil {
-            throw ValidationError("--date \(date): not a date of the form YYYY-MM-DD")
-        }
+        if let date { _ = try DateOption.parse(date, option: "--date") }
     }
 
     func run() async throws {
@@ -134,7 +132,7 @@ struct ScanJSON: Encodable {
     let zone: StationTimeZone
 
     enum Key: String, CodingKey {
-        case seq, time, code, raw, symbology, direction, outcome, reason, undone, carrier, device, source, hash, photo
+        case seq, time, code, raw, symbology, direction, outcome, reason, undone, undoes, carrier, device, source, hash, photo
     }
 
     /// `photo`: the release photo's path (relative to the data directory) and SHA-256.
@@ -155,6 +153,8 @@ struct ScanJSON: Encodable {
         try container.encode(event.outcome.rawValue, forKey: .outcome)
         try container.encode(event.reason?.rawValue, forKey: .reason)
         try container.encode(event.undone, forKey: .undone)
+        // For an undo event, the seq of the event it cancelled; null for every other event.
+        try container.encode(event.undoOf, forKey: .undoes)
         try container.encode(event.carrier?.rawValue, forKey: .carrier)
         try container.encode(event.device, forKey: .device)
         try container.encode(event.source.rawValue, forKey: .source)

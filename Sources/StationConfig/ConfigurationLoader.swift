@@ -30,11 +30,14 @@ extension StationConfiguration {
     /// and unsafe paths are errors.
     public static func parse(_ text: String, source: String?, environment: [String: String] = ProcessEnvironment.current) throws(ConfigurationError) -> StationConfiguration {
         let table: TOMLTable
+        _ = try checkedText(Array(text.utf8), source: source)
         do {
             table = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
-            throw ConfigurationError(
-                source: source, reason: "not valid TOML at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
+            let line = error.source.begin.line
+            var reason = "not valid TOML at line \(line), column \(error.source.begin.column): \(error.description)"
+            if let hint = quotingHint(text: text, line: line) { reason += ": " + hint }
+            throw ConfigurationError(source: source, reason: reason)
         } catch {
             throw ConfigurationError(source: source, reason: "not valid TOML: \(error)")
         }
@@ -70,6 +73,20 @@ extension StationConfiguration {
         configuration.countRefreshSeconds = try reader.integer("count_refresh_seconds", in: 10...86_400) ?? 300
         configuration.devices = try parseDevices(reader)
         return configuration
+    }
+
+    /// A hint for the most common mistake in a hand-edited file: a text value without quotes
+    /// (`station_name = 小湖村`). Nil when the line does not look like that.
+    static func quotingHint(text: String, line: Int) -> String? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard line >= 1, line <= lines.count, let equals = lines[line - 1].firstIndex(of: "=") else { return nil }
+        let key = lines[line - 1][..<equals].trimmingSpaces()
+        let value = lines[line - 1][lines[line - 1].index(after: equals)...].trimmingSpaces()
+        guard !key.isEmpty, let first = value.unicodeScalars.first,
+            !"\"'[{+-".unicodeScalars.contains(first), !("0"..."9").contains(first),
+            !["true", "false", "inf", "nan"].contains(value.lowercased())
+        else { return nil }
+        return "text values must be in double quotes: write \(key) = \(quoted(String(value)))"
     }
 
     private static func parseDevices(_ reader: TableReader) throws(ConfigurationError) -> [DeviceConfiguration] {
@@ -195,10 +212,26 @@ extension StationConfiguration {
         }
         let absolute = path.hasPrefix("/") ? path : base + "/" + path
         let normalized = normalize(absolute)
-        guard !isSystemDirectory(normalized) else {
-            throw reader.error(key, quoted(path), "is a system directory: use a directory of the agent's own, like /var/lib/station-agent")
-        }
+        if let problem = unsafeDirectoryProblem(normalized) { throw reader.error(key, quoted(path), problem) }
         return normalized
+    }
+
+    /// Why the agent may not keep its files in `normalized` (an absolute, normalised path), or nil. The path is
+    /// checked as written and as it resolves (symbolic links followed through its longest existing prefix), so a
+    /// link to /etc is refused like /etc itself.
+    static func unsafeDirectoryProblem(_ normalized: String) -> String? {
+        let resolved = resolvedPath(normalized)
+        for candidate in [normalized, resolved] {
+            if isSystemDirectory(candidate) {
+                let via = candidate == normalized ? "" : " (it leads to \(candidate))"
+                return "is a system directory\(via): use a directory of the agent's own, like /var/lib/station-agent"
+            }
+            if isPrivateHomeDirectory(candidate) {
+                let via = candidate == normalized ? "" : " (it leads to \(candidate))"
+                return "is inside root's home or a hidden folder of a home directory\(via) (keys and settings live there): use a directory of the agent's own, like /var/lib/station-agent"
+            }
+        }
+        return nil
     }
 
     /// Trees the agent's files never belong in (kernel interfaces, configuration, programs and libraries), and
@@ -209,10 +242,46 @@ extension StationConfiguration {
         return exact.contains(normalized) || trees.contains { normalized == $0 || normalized.hasPrefix($0 + "/") }
     }
 
+    /// Anything under /root, and a home directory's hidden folders (`/home/pi/.ssh`, `/home/pi/.config/...`).
+    static func isPrivateHomeDirectory(_ normalized: String) -> Bool {
+        if normalized == "/root" || normalized.hasPrefix("/root/") { return true }
+        let parts = normalized.split(separator: "/")
+        return parts.count >= 3 && parts[0] == "home" && parts[1...].dropFirst().contains { $0.hasPrefix(".") }
+            || parts.count >= 2 && parts[0] == "home" && parts[1].hasPrefix(".")
+    }
+
+    /// `path` with symbolic links resolved: the real path of its longest existing prefix, then the rest as written.
+    static func resolvedPath(_ normalized: String) -> String {
+        var parts = normalized.split(separator: "/").map(String.init)
+        var rest: [String] = []
+        while true {
+            let prefix = "/" + parts.joined(separator: "/")
+            if let real = realPath(prefix) {
+                return normalize(real + (rest.isEmpty ? "" : "/" + rest.joined(separator: "/")))
+            }
+            guard let last = parts.popLast() else { return normalized }
+            rest.insert(last, at: 0)
+        }
+    }
+
+    private static func realPath(_ path: String) -> String? {
+        guard let pointer = realpath(path, nil) else { return nil }
+        defer { free(pointer) }
+        return String(cString: pointer)
+    }
+
     private static func environmentDataDirectory(_ environment: [String: String]) throws(ConfigurationError) -> String? {
         guard let value = environment["STATION_AGENT_DATA_DIR"], !value.isEmpty else { return nil }
+        guard !value.contains(where: { $0.asciiValue.map { $0 < 32 } ?? false }) else {
+            throw ConfigurationError(source: "environment", key: "STATION_AGENT_DATA_DIR", value: quoted(value),
+                reason: "must be a directory path without control characters")
+        }
         let absolute = value.hasPrefix("/") ? value : currentDirectory() + "/" + value
-        return normalize(absolute)
+        let normalized = normalize(absolute)
+        if let problem = unsafeDirectoryProblem(normalized) {
+            throw ConfigurationError(source: "environment", key: "STATION_AGENT_DATA_DIR", value: quoted(value), reason: problem)
+        }
+        return normalized
     }
 }
 
@@ -262,6 +331,15 @@ struct TableReader {
         guard let text = try string(key) else { return nil }
         guard (1...64).contains(text.utf8.count) else { throw error(key, quoted(text), "must be 1 to 64 bytes") }
         return Array(text.utf8)
+    }
+}
+
+extension Substring {
+    func trimmingSpaces() -> Substring {
+        var result = self
+        while let first = result.first, first == " " || first == "\t" || first == "\r" { result.removeFirst() }
+        while let last = result.last, last == " " || last == "\t" || last == "\r" { result.removeLast() }
+        return result
     }
 }
 
@@ -333,26 +411,72 @@ func normalize(_ path: String) -> String {
     return "/" + parts.joined(separator: "/")
 }
 
+/// The largest configuration file accepted (a real one is a few kilobytes). A bigger file is refused
+/// rather than read in part: a cut-off file would silently lose the keys after the cut.
+public let configurationSizeLimit = 1 << 20
+
 /// The file's text, or nil when it does not exist and `required` is false.
-/// At most 1 MiB is read: a configuration file is a few kilobytes.
+///
+/// A directory, a file over ``configurationSizeLimit``, bytes that are not UTF-8 and control
+/// characters TOML does not allow (a NUL from a torn write above all: the TOML parser would stop
+/// at it and drop every key after it) are errors, never a reason to fall back to the defaults.
 func readFile(_ path: String, required: Bool) throws(ConfigurationError) -> String? {
-    let limit = 1 << 20
-    guard let file = fopen(path, "r") else {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else {
         let code = errno
         if code == ENOENT && !required { return nil }
         let why = code == ENOENT ? "does not exist" : code == EACCES ? "cannot be read: permission denied" : String(cString: strerror(code))
         throw ConfigurationError(source: path, reason: "the configuration file \(why)")
     }
-    defer { fclose(file) }
+    defer { close(descriptor) }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0 else {
+        throw ConfigurationError(source: path, reason: "the configuration file cannot be examined: \(String(cString: strerror(errno)))")
+    }
+    if info.st_mode & S_IFMT == S_IFDIR {
+        throw ConfigurationError(
+            source: path, reason: "this is a directory, not a configuration file: name the file itself, e.g. \(String(path.reversed().drop { $0 == "/" }.reversed()))/station-agent.toml")
+    }
+    guard info.st_mode & S_IFMT == S_IFREG else {
+        throw ConfigurationError(source: path, reason: "this is not a regular file: name the configuration file itself")
+    }
     var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 4096)
-    while bytes.count < limit {
-        let count = fread(&chunk, 1, min(chunk.count, limit - bytes.count), file)
-        if count <= 0 { break }
+    var chunk = [UInt8](repeating: 0, count: 65_536)
+    while bytes.count <= configurationSizeLimit {
+        let count = read(descriptor, &chunk, chunk.count)
+        if count < 0 {
+            if errno == EINTR { continue }
+            throw ConfigurationError(source: path, reason: "the configuration file cannot be read: \(String(cString: strerror(errno)))")
+        }
+        if count == 0 { break }
         bytes.append(contentsOf: chunk[0..<count])
     }
+    if bytes.count > configurationSizeLimit {
+        throw ConfigurationError(
+            source: path, reason: "the file is larger than \(configurationSizeLimit / 1024 / 1024) MiB: this is not a configuration file (a real one is a few kilobytes)")
+    }
+    return try checkedText(bytes, source: path)
+}
+
+/// The bytes as text, or an error naming the line and column of the first byte a TOML file cannot hold: a NUL
+/// or another control character (tab, line feed and carriage return are fine), or bytes that are not UTF-8.
+func checkedText(_ bytes: [UInt8], source: String?) throws(ConfigurationError) -> String {
+    var line = 1
+    var lineStart = 0
+    for (index, byte) in bytes.enumerated() {
+        if byte == UInt8(ascii: "\n") {
+            line += 1
+            lineStart = index + 1
+        } else if byte < 0x20 && byte != UInt8(ascii: "\t") && byte != UInt8(ascii: "\r") || byte == 0x7F {
+            let hex = String(byte, radix: 16)
+            let what = byte == 0 ? "a NUL byte" : "the control character 0x\(hex.count < 2 ? "0" + hex : hex)"
+            throw ConfigurationError(
+                source: source,
+                reason: "the file is damaged: \(what) at line \(line), byte \(index - lineStart + 1) (a torn write or a power cut?): restore the file from the example or a backup")
+        }
+    }
     guard let text = String(validating: bytes, as: UTF8.self) else {
-        throw ConfigurationError(source: path, reason: "the file is not UTF-8 text")
+        throw ConfigurationError(source: source, reason: "the file is not UTF-8 text (saved in another encoding, or damaged): save it as UTF-8")
     }
     return text
 }

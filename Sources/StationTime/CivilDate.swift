@@ -9,9 +9,23 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
     /// 1-31.
     public let day: Int
 
-    /// Creates a date, or nil when it does not exist (month 13, 30 February, ...).
+    /// The years a date may have: the four digits `YYYY-MM-DD` can spell.
+    public static let years: ClosedRange<Int> = 1...9999
+
+    /// 0001-01-01, the earliest date.
+    public static let earliest = LocalDate(checkedYear: 1, month: 1, day: 1)
+    /// 9999-12-31, the latest date.
+    public static let latest = LocalDate(checkedYear: 9999, month: 12, day: 31)
+
+    private init(checkedYear year: Int, month: Int, day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// Creates a date, or nil when it does not exist (month 13, 30 February, a year outside 1-9999, ...).
     public init?(year: Int, month: Int, day: Int) {
-        guard (1...12).contains(month), day >= 1, day <= Civil.daysInMonth(year: year, month: month) else {
+        guard LocalDate.years.contains(year), (1...12).contains(month), day >= 1, day <= Civil.daysInMonth(year: year, month: month) else {
             return nil
         }
         self.year = year
@@ -19,9 +33,10 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
         self.day = day
     }
 
-    /// The date `days` days after 1970-01-01 (negative before).
+    /// The date `days` days after 1970-01-01 (negative before), held within 0001-01-01 ... 9999-12-31 (a day count
+    /// beyond gives the nearest end).
     public init(daysSinceEpoch days: Int64) {
-        let (y, m, d) = Civil.civil(fromDays: days)
+        let (y, m, d) = Civil.civil(fromDays: min(max(days, Civil.earliestDay), Civil.latestDay))
         self.year = y
         self.month = m
         self.day = d
@@ -43,8 +58,10 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
     public var daysSinceEpoch: Int64 { Civil.days(year: year, month: month, day: day) }
 
     /// The date `count` days later (earlier when negative).
+    /// Held within 0001-01-01 ... 9999-12-31, like ``init(daysSinceEpoch:)``.
     public func adding(days count: Int) -> LocalDate {
-        LocalDate(daysSinceEpoch: daysSinceEpoch + Int64(count))
+        let (sum, overflow) = daysSinceEpoch.addingReportingOverflow(Int64(count))
+        return LocalDate(daysSinceEpoch: overflow ? (count < 0 ? Int64.min : Int64.max) : sum)
     }
 
     /// 0 = Sunday ... 6 = Saturday.
@@ -92,6 +109,28 @@ public struct LocalDateTime: Sendable, Hashable, CustomStringConvertible {
 
 /// Proleptic Gregorian arithmetic on day counts (Howard Hinnant's `days_from_civil` / `civil_from_days`).
 enum Civil {
+    /// Days since 1970-01-01 of 0001-01-01 and of 9999-12-31.
+    static let earliestDay: Int64 = -719_162
+    static let latestDay: Int64 = 2_932_896
+
+    /// UTC seconds clamped to a few days either side of years 0001-9999: every zone computation stays far from
+    /// `Int64`'s ends, so nothing can overflow, and within those years nothing changes.
+    static func clampedSeconds(_ seconds: Int64) -> Int64 {
+        min(max(seconds, (earliestDay - 4) * 86_400), (latestDay + 6) * 86_400)
+    }
+
+    /// Local seconds clamped more narrowly than ``clampedSeconds(_:)``, so a search from a local time over the
+    /// zone's periods (offsets within ±26 h) never reaches the clamp and always moves forward.
+    static func clampedLocalSeconds(_ seconds: Int64) -> Int64 {
+        min(max(seconds, (earliestDay - 1) * 86_400), (latestDay + 2) * 86_400)
+    }
+
+    /// Seconds as nanoseconds, `Int64.min`/`Int64.max` where they do not fit.
+    static func saturatingNanos(seconds: Int64) -> Int64 {
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? (seconds < 0 ? Int64.min : Int64.max) : product
+    }
+
     static func isLeap(_ year: Int) -> Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
 
     static func daysInMonth(year: Int, month: Int) -> Int {
@@ -135,10 +174,14 @@ enum Civil {
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
     }
 
-    static func floorMod(_ a: Int64, _ b: Int64) -> Int64 { a - floorDiv(a, b) * b }
+    /// Never overflows (`a - floorDiv(a, b) * b` would, near `Int64.min`).
+    static func floorMod(_ a: Int64, _ b: Int64) -> Int64 {
+        let r = a % b
+        return r != 0 && (r < 0) != (b < 0) ? r + b : r
+    }
 
     static func pad(_ value: Int, _ width: Int) -> String {
-        let digits = String(abs(value))
+        let digits = String(value.magnitude)  // magnitude: abs(Int.min) would trap
         let padded = String(repeating: "0", count: max(0, width - digits.count)) + digits
         return value < 0 ? "-" + padded : padded
     }

@@ -83,7 +83,8 @@ struct PosixTimeZoneRule: Sendable, Hashable {
     }
 
     /// The period containing `t` (UTC seconds) under this rule.
-    func period(containing t: Int64) -> ZonePeriod {
+    func period(containing utcSeconds: Int64) -> ZonePeriod {
+        let t = Civil.clampedSeconds(utcSeconds)
         guard let daylight else { return ZonePeriod(type: standard, start: nil, end: nil) }
         let year = LocalDate(daysSinceEpoch: Civil.floorDiv(t + Int64(standard.utcOffset), 86_400)).year
         var changes: [(time: Int64, toDaylight: Bool)] = []

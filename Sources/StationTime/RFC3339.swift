@@ -30,7 +30,8 @@ public enum RFC3339 {
 
     static func offsetText(_ seconds: Int) -> String {
         let sign = seconds < 0 ? "-" : "+"
-        let minutes = abs(seconds) / 60
-        return sign + Civil.pad(minutes / 60, 2) + ":" + Civil.pad(minutes % 60, 2)
+        // magnitude, not abs: a hand-made LocalDateTime may carry any offset, and abs(Int.min) would trap.
+        let minutes = seconds.magnitude / 60
+        return sign + Civil.pad(Int(minutes / 60), 2) + ":" + Civil.pad(Int(minutes % 60), 2)
     }
 }

@@ -159,7 +159,9 @@ public struct StationTimeZone: Sendable, Hashable, CustomStringConvertible {
     // MARK: UTC → local
 
     /// The period (offset, DST flag, abbreviation and its bounds) containing `t` seconds UTC.
-    func period(containing t: Int64) -> ZonePeriod {
+    func period(containing utcSeconds: Int64) -> ZonePeriod {
+        // Outside years 0001-9999 every answer is that of the nearest end: no arithmetic below can overflow.
+        let t = Civil.clampedSeconds(utcSeconds)
         let transitions = file.transitions
         guard let first = transitions.first, t >= first else {
             if transitions.isEmpty, let footer = file.footer { return footer.period(containing: t) }
@@ -223,6 +225,7 @@ public struct StationTimeZone: Sendable, Hashable, CustomStringConvertible {
     /// later: the UTC time of a local wall-clock reading, moved forward past a DST gap, first occurrence in a
     /// repeated hour.
     public func earliestUTCSeconds(atOrAfterLocalSeconds localSeconds: Int64) -> Int64 {
+        let localSeconds = Civil.clampedLocalSeconds(localSeconds)
         // Offsets lie within ±26 hours, so this instant's local time is certainly earlier.
         var t = localSeconds - 93_600
         while true {
@@ -240,6 +243,7 @@ public struct StationTimeZone: Sendable, Hashable, CustomStringConvertible {
     /// Every instant (seconds UTC) at which local clocks showed this date and time: none in a DST gap, two in a
     /// repeated hour, otherwise one.
     public func utcSeconds(for date: LocalDate, hour: Int, minute: Int, second: Int) -> [Int64] {
+        guard (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second) else { return [] }
         let local = date.daysSinceEpoch * 86_400 + Int64(hour * 3600 + minute * 60 + second)
         var results: [Int64] = []
         var t = local - 93_600
@@ -255,13 +259,15 @@ public struct StationTimeZone: Sendable, Hashable, CustomStringConvertible {
         return results
     }
 
-    /// The first instant of a business day, in nanoseconds UTC.
+    /// The first instant of a business day, in nanoseconds UTC. Nanoseconds in an `Int64` reach from 1677-09-21 to
+    /// 2262-04-11: a day starting before that gives `Int64.min`, one starting after it `Int64.max` (never a trap).
     public func startOfDayNanos(_ date: LocalDate) -> Int64 {
-        earliestUTCSeconds(atOrAfterLocalSeconds: date.daysSinceEpoch * 86_400) * 1_000_000_000
+        Civil.saturatingNanos(seconds: earliestUTCSeconds(atOrAfterLocalSeconds: date.daysSinceEpoch * 86_400))
     }
 
     /// A business day's span in nanoseconds UTC: `[start of the day, start of the next)`. Usually 24 hours; 23 or
-    /// 25 on DST change days.
+    /// 25 on DST change days. A day outside what nanoseconds in an `Int64` can hold (see ``startOfDayNanos(_:)``)
+    /// gives an empty or cut range at `Int64.min`/`Int64.max`, never a trap.
     public func dayRangeNanos(_ date: LocalDate) -> Range<Int64> {
         startOfDayNanos(date)..<startOfDayNanos(date.adding(days: 1))
     }

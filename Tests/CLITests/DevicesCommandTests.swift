@@ -24,7 +24,7 @@ struct DevicesCommandTests {
         let array = try #require(try AgentProcess.json(result.standardOutput) as? [[String: Any]])
         let byPort = Dictionary(uniqueKeysWithValues: array.map { ($0["port"] as? String ?? "?", $0) })
         #expect(byPort.count == 7)
-        let required = ["bus", "address", "port", "vendor_id", "product_id", "manufacturer", "product", "serial", "matched", "protocol", "role", "access"]
+        let required = ["bus", "address", "port", "vendor_id", "product_id", "manufacturer", "product", "serial", "matched", "profile", "protocol", "role", "access"]
         for device in array {
             for key in required { #expect(device.keys.contains(key), "\(key) missing in \(device)") }
         }
@@ -37,30 +37,36 @@ struct DevicesCommandTests {
         #expect(keyboard["manufacturer"] as? String == "Honeywell Imaging & Mobility")
         #expect(keyboard["product"] as? String == "Voyager 1250g")
         #expect(keyboard["serial"] as? String == "17250B1234")
-        #expect(keyboard["matched"] as? String == "honeywell")
+        // matched is the name events, counts and logs carry; profile the built-in profile that adopted it.
+        #expect(keyboard["matched"] as? String == "honeywell@1-1.2")
+        #expect(keyboard["profile"] as? String == "honeywell")
         #expect(keyboard["protocol"] as? String == "hid-keyboard")
         #expect(keyboard["role"] as? String == "switchable")
         #expect(keyboard["access"] as? String == "driver-bound")
 
         let pos = try #require(byPort["1-2"])
         #expect(pos["protocol"] as? String == "hid-pos", "detected from the report descriptor's usage page 0x8C")
-        #expect(pos["matched"] as? String == "honeywell")
+        #expect(pos["matched"] as? String == "honeywell@1-2")
+        #expect(pos["profile"] as? String == "honeywell")
 
         let cdc = try #require(byPort["1-3"])
         #expect(cdc["vendor_id"] as? String == "1eab")
-        #expect(cdc["matched"] as? String == "newland")
+        #expect(cdc["matched"] as? String == "newland@1-3")
+        #expect(cdc["profile"] as? String == "newland")
         #expect(cdc["protocol"] as? String == "cdc-acm")
 
         // An FTDI cable is not a known scanner maker: listed, never adopted without configuration.
         let ftdi = try #require(byPort["1-4"])
         #expect(ftdi["vendor_id"] as? String == "0403")
         #expect(ftdi["matched"] is NSNull)
+        #expect(ftdi["profile"] is NSNull)
         #expect(ftdi["protocol"] is NSNull)
 
         // An ordinary keyboard: listed, never matched, and no serial number is null, not missing.
         let desk = try #require(byPort["1-1.3"])
         #expect(desk["vendor_id"] as? String == "046d")
         #expect(desk["matched"] is NSNull)
+        #expect(desk["profile"] is NSNull)
         #expect(desk["role"] is NSNull)
         #expect(desk["serial"] is NSNull)
     }
@@ -74,7 +80,7 @@ struct DevicesCommandTests {
         let lines = result.standardOutput.split(separator: "\n")
         #expect(lines.count == 8, "a header and seven devices:\n\(result.standardOutput)")
         #expect(lines.first?.hasPrefix("PORT") == true)
-        #expect(lines.contains { $0.hasPrefix("1-1.2 ") && $0.contains("honeywell") && $0.contains("hid-keyboard") })
+        #expect(lines.contains { $0.hasPrefix("1-1.2 ") && $0.contains("honeywell@1-1.2") && $0.contains("hid-keyboard") })
     }
 
     @Test(

@@ -230,3 +230,38 @@ struct RefresherServiceTests {
         #expect(readText(directory.outbox + "/st_2026-11-04.json").flatMap(CountDocument.finalFlag(inJSON:)) == false)
     }
 }
+
+/// SPEC §7: a business day on which the agent ran gets its count files even with no scans (all zeros), so a
+/// supervisor tells an idle point from a dead box (issue #10, defect 11).
+@Suite("Days without scans")
+struct IdleDayTests {
+    func settings(_ directory: TemporaryDirectory) -> CountSettings {
+        CountSettings(
+            stationID: "idle", stationName: "", zone: shanghai, staleAfterDays: 3, dataDirectory: directory.dataDirectory,
+            outboxDirectory: directory.outbox, refreshSeconds: 300, agentVersion: "t")
+    }
+
+    @Test("today's files are written with zeros, and an open idle day is finalised at the next start", .timeLimit(.minutes(1)))
+    func idleDays() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // The agent opens (creates) the journal; nobody scans.
+        await (try ScanJournal(dataDirectory: directory.dataDirectory)).close()
+        let first = CountRefresher(settings: settings(directory), clock: TestClock(wallNanos: 0), logger: Logger(label: "test"))
+        let report = first.refresh(nowNanos: at("2026-11-04", 14, 0))
+        #expect(report.failures.isEmpty, "\(report.failures)")
+        let csv = try #require(readText(directory.outbox + "/idle_2026-11-04.csv"))
+        #expect(csv.hasSuffix("idle,2026-11-04,TOTAL,0,0,0,0,0,0,0,0,0,0\n"), "\(csv)")
+        #expect(readText(directory.outbox + "/idle_2026-11-04.json")?.contains("\"final\": false") == true)
+        #expect(readText(directory.outbox + "/SHA256SUMS")?.contains("idle_2026-11-04.csv") == true)
+
+        // The box was off over midnight and starts two days later: the open idle day gets its final files; the day
+        // it did not run at all gets none; today gets its zeros.
+        let next = CountRefresher(settings: settings(directory), clock: TestClock(wallNanos: 0), logger: Logger(label: "test"))
+        let later = next.refresh(nowNanos: at("2026-11-06", 9, 0))
+        #expect(later.failures.isEmpty, "\(later.failures)")
+        #expect(readText(directory.outbox + "/idle_2026-11-04.json")?.contains("\"final\": true") == true)
+        #expect(readText(directory.outbox + "/idle_2026-11-05.json") == nil)
+        #expect(readText(directory.outbox + "/idle_2026-11-06.json")?.contains("\"final\": false") == true)
+    }
+}

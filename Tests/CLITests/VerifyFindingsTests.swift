@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+/// `verify` never says OK after finding a difference, and sees every file of the outbox (issue #10, defect 7).
+@Suite("verify reports every difference")
+struct VerifyFindingsTests {
+    static func rewriteChecksums(_ outbox: String) throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: outbox).filter { $0.hasSuffix(".json") || $0.hasSuffix(".csv") }.sorted()
+        var text = ""
+        for name in names {
+            let sum = try AgentProcess.run("/usr/bin/sha256sum", [outbox + "/" + name])
+            text += String(sum.standardOutput.prefix(64)) + "  " + name + "\n"
+        }
+        try text.write(toFile: outbox + "/SHA256SUMS", atomically: true, encoding: .utf8)
+    }
+
+    @Test("an edited file of today is exit 3; a file older than the journal is a note; other stations and future days are reported",
+        .timeLimit(.minutes(2)))
+    func openDay() throws {
+        let directory = try scratchDirectory("verify-open")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("station-agent.toml").path
+        try """
+            station_id = "verify-station"
+            timezone = "Asia/Shanghai"
+            data_dir = "\(directory.path)/data"
+            """.write(toFile: config, atomically: false, encoding: .utf8)
+        func agent(_ arguments: [String]) throws -> AgentProcess.Result { try AgentProcess.agent(arguments + ["--config", config]) }
+        let outbox = directory.path + "/data/outbox"
+        #expect(try agent(["scan", "SF1000000000001", "--in"]).status == 0)
+        #expect(try agent(["export"]).status == 0)
+        #expect(try agent(["verify"]).status == 0)
+
+        // Events since the last refresh: the file is older than the journal, which is normal between refreshes.
+        #expect(try agent(["scan", "SF1000000000002", "--in"]).status == 0)
+        let stale = try agent(["verify"])
+        #expect(stale.status == 0, "\(stale.standardOutput)")
+        #expect(stale.standardOutput.contains("older-than-journal"), "\(stale.standardOutput)")
+
+        // As new as the journal, but edited (with a recomputed SHA256SUMS): a problem, never OK.
+        #expect(try agent(["export"]).status == 0)
+        let csv = try #require(try FileManager.default.contentsOfDirectory(atPath: outbox).first { $0.hasSuffix(".csv") })
+        let original = try String(contentsOfFile: outbox + "/" + csv, encoding: .utf8)
+        try original.replacingOccurrences(of: ",SF,2,", with: ",SF,9,").write(toFile: outbox + "/" + csv, atomically: true, encoding: .utf8)
+        #expect(try String(contentsOfFile: outbox + "/" + csv, encoding: .utf8) != original)
+        try Self.rewriteChecksums(outbox)
+        let edited = try agent(["verify"])
+        #expect(edited.status == 3, "\(edited.standardOutput)")
+        #expect(!edited.standardOutput.contains("OK: every count file matches"), "\(edited.standardOutput)")
+        #expect(edited.standardOutput.contains("differs"), "\(edited.standardOutput)")
+        try original.write(toFile: outbox + "/" + csv, atomically: true, encoding: .utf8)
+        try Self.rewriteChecksums(outbox)
+        #expect(try agent(["verify"]).status == 0)
+
+        // Files of the station's former id: reported by verify, warned by doctor.
+        let json = csv.replacingOccurrences(of: ".csv", with: ".json")
+        try FileManager.default.copyItem(atPath: outbox + "/" + json, toPath: outbox + "/" + json.replacingOccurrences(of: "verify-station", with: "old-id"))
+        try Self.rewriteChecksums(outbox)
+        let other = try agent(["verify"])
+        #expect(other.status == 3, "\(other.standardOutput)")
+        #expect(other.standardOutput.contains("other-station") && other.standardOutput.contains("'old-id'"), "\(other.standardOutput)")
+        let doctor = try agent(["doctor"])
+        #expect(doctor.standardOutput.contains("WARN outbox stations") && doctor.standardOutput.contains("'old-id'"), "\(doctor.standardOutput)")
+        try FileManager.default.removeItem(atPath: outbox + "/" + json.replacingOccurrences(of: "verify-station", with: "old-id"))
+
+        // A count file for a day that has not begun.
+        try FileManager.default.copyItem(atPath: outbox + "/" + json, toPath: outbox + "/verify-station_2030-06-01.json")
+        try Self.rewriteChecksums(outbox)
+        let future = try agent(["verify"])
+        #expect(future.status == 3, "\(future.standardOutput)")
+        #expect(future.standardOutput.contains("not-begun") && future.standardOutput.contains("has not begun"), "\(future.standardOutput)")
+    }
+
+    @Test("doctor warns about a station id that is a generic image's host name", arguments: ["raspberrypi", "localhost", "orangepi", "debian"])
+    func genericStationID(id: String) throws {
+        let directory = try scratchDirectory("verify-generic-\(id)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("station-agent.toml").path
+        try "station_id = \"\(id)\"\ntimezone = \"Asia/Shanghai\"\ndata_dir = \"\(directory.path)/data\"\n"
+            .write(toFile: config, atomically: false, encoding: .utf8)
+        let doctor = try AgentProcess.agent(["doctor", "--config", config])
+        #expect(doctor.standardOutput.contains("WARN station id") && doctor.standardOutput.contains("set station_id"), "\(doctor.standardOutput)")
+        let named = directory.appendingPathComponent("named.toml").path
+        try "station_id = \"yq-xiaohu\"\ndata_dir = \"\(directory.path)/data\"\n".write(toFile: named, atomically: false, encoding: .utf8)
+        #expect(!(try AgentProcess.agent(["doctor", "--config", named]).standardOutput.contains("station id")))
+    }
+}
