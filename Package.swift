@@ -46,6 +46,8 @@ let package = Package(
         // MARK: Pure rules and decoders (no I/O)
         .target(name: "ScannerProtocols", swiftSettings: strictSettings),
         .target(name: "ParcelRules", swiftSettings: strictSettings),
+        // The one escaping of untrusted text for people (log, terminal, CSV; SPEC §2) and the one CSV cell.
+        .target(name: "TextEscaping", swiftSettings: strictSettings),
         .target(name: "CommandCards", dependencies: ["ParcelRules"], swiftSettings: strictSettings),
 
         // MARK: I/O
@@ -59,7 +61,8 @@ let package = Package(
         .target(
             name: "ScanJournal",
             dependencies: [
-                "CSQLite", "Hashing", "ParcelRules", "StationTime", .product(name: "Logging", package: "swift-log"),
+                "CSQLite", "Hashing", "ParcelRules", "StationTime", "TextEscaping",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
         .target(
@@ -79,7 +82,7 @@ let package = Package(
         .target(
             name: "CountReports",
             dependencies: [
-                "ScanJournal", "Hashing", "StationTime", "ParcelRules", "StationConfig",
+                "ScanJournal", "Hashing", "StationTime", "ParcelRules", "StationConfig", "TextEscaping",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -90,7 +93,7 @@ let package = Package(
             name: "StationAgent",
             dependencies: [
                 "USBTransport", "ScannerReaders", "ScannerProtocols", "ParcelRules", "ScanJournal", "StationConfig",
-                "StationTime", "CountReports",
+                "StationTime", "CountReports", "TextEscaping",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -105,7 +108,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 "StationAgent", "USBTransport", "ScannerProtocols", "ParcelRules", "ScanJournal", "StationConfig",
-                "StationTime", "CountReports",
+                "StationTime", "CountReports", "TextEscaping",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -128,12 +131,13 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "ScannerProtocolsTests", dependencies: ["ScannerProtocols"], swiftSettings: strictSettings),
         .testTarget(name: "ParcelRulesTests", dependencies: ["ParcelRules"], swiftSettings: strictSettings),
+        .testTarget(name: "TextEscapingTests", dependencies: ["TextEscaping"], swiftSettings: strictSettings),
         .testTarget(name: "StationTimeTests", dependencies: ["StationTime"], swiftSettings: strictSettings),
         .testTarget(name: "CommandCardsTests", dependencies: ["CommandCards", "ParcelRules"], swiftSettings: strictSettings),
         .testTarget(
             name: "StationAgentTests",
             dependencies: [
-                "StationAgent", "StationConfig", "ScannerProtocols", "ParcelRules", "USBTransport",
+                "StationAgent", "StationConfig", "ScannerProtocols", "ParcelRules", "USBTransport", "StationTime",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),

@@ -229,3 +229,15 @@ struct RefresherServiceTests {
         #expect(readText(directory.outbox + "/st_2026-11-04.json").flatMap(CountDocument.finalFlag(inJSON:)) == false)
     }
 }
+
+extension AtomicFileTests {
+    /// Issue 16.9: a TAB inside a cell is quoted, and a formula after leading whitespace is defused too.
+    @Test func csvCellsQuoteTabsAndDefuseFormulasAfterSpaces() {
+        #expect(CountDocument.csvCell("a\tb") == "\"a\tb\"")
+        #expect(CountDocument.csvCell(" =cmd") == "' =cmd")
+        #expect(CountDocument.csvCell("   +1") == "'   +1")
+        #expect(CountDocument.csvCell("\u{3000}@SUM(A1)") == "'\u{3000}@SUM(A1)")
+        #expect(CountDocument.csvCell(" a") == " a")
+        #expect(CountDocument.csvCell("12") == "12")
+    }
+}
