@@ -39,15 +39,18 @@ public struct StationLogHandler: LogHandler {
     }
 
     /// One log line: `<6>message key=value` for journald, or `timestamp LEVEL message key=value`, with every
-    /// control character of the message, the keys and the values escaped, so it is always exactly one line.
+    /// control character of the message, the keys and the values escaped, so it is always exactly one line. A plain
+    /// line is stamped at `utcNanos` (default: now) in `zone` (default: the one ``useZone(_:)`` set).
     public static func format(
-        level: Logger.Level, message: String, metadata: Logger.Metadata, journald: Bool, utcNanos: Int64? = nil
+        level: Logger.Level, message: String, metadata: Logger.Metadata, journald: Bool, utcNanos: Int64? = nil,
+        zone: StationTimeZone? = nil
     ) -> String {
         let details = metadata.isEmpty ? "" : " " + metadata.sorted { $0.key < $1.key }
             .map { Escaping.text($0.key) + "=" + Escaping.text("\($0.value)") }.joined(separator: " ")
         let text = Escaping.text(message) + details
         if journald { return "<\(syslogPriority(level))>\(text)\n" }
-        return "\(timestamp(utcNanos ?? SystemClock.wallNanos())) \(level.rawValue.uppercased()) \(text)\n"
+        let stamp = (zone ?? currentZone()).rfc3339(utcNanos: utcNanos ?? SystemClock.wallNanos())
+        return "\(stamp) \(level.rawValue.uppercased()) \(text)\n"
     }
 
     /// The zone of the plain lines' timestamps: the station's (`timezone`, SPEC §3). `run` sets it once the
@@ -58,15 +61,14 @@ public struct StationLogHandler: LogHandler {
 
     private static let stampZone = Mutex<StationTimeZone?>(nil)
 
-    /// RFC 3339 with the zone's offset, whole seconds.
-    static func timestamp(_ utcNanos: Int64) -> String {
-        let zone = stampZone.withLock { zone -> StationTimeZone in
+    /// The zone ``useZone(_:)`` set; before that the system's (looked up once), or UTC when it has none.
+    public static func currentZone() -> StationTimeZone {
+        stampZone.withLock { zone -> StationTimeZone in
             if let zone { return zone }
             let system = (try? StationTimeZone.system()) ?? .utc
             zone = system
             return system
         }
-        return zone.rfc3339(utcNanos: utcNanos)
     }
 
     /// syslog(3) priorities as journald reads them from the line prefix.

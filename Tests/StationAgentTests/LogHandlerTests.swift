@@ -1,5 +1,6 @@
 import Logging
 import StationAgent
+import StationTime
 import Testing
 
 /// Issue 16.1: the log handler escapes every control character of every value it prints, so a scanned code (or a
@@ -33,5 +34,21 @@ struct LogHandlerTests {
         let line = StationLogHandler.format(level: .info, message: "a\u{2028}b\u{2029}c\u{85}d", metadata: [:], journald: true)
         #expect(line == "<6>a\\u{2028}b\\u{2029}c\\x85d\n", "\(line.debugDescription)")
         #expect(line.split(whereSeparator: \.isNewline).count == 1)
+    }
+
+    /// Issue 10.12: a Shanghai box logged `13:09:28+0000`; plain lines carry the station's zone and its offset.
+    @Test("plain lines are stamped in the station's zone with its offset, not in UTC")
+    func stationZoneStamp() throws {
+        let shanghai = try StationTimeZone(named: "Asia/Shanghai")
+        let at: Int64 = 1_796_303_368_000_000_000  // 2026-12-03T13:09:28Z
+        let line = StationLogHandler.format(
+            level: .info, message: "started", metadata: [:], journald: false, utcNanos: at, zone: shanghai)
+        #expect(line == "2026-12-03T21:09:28+08:00 INFO started\n", "\(line)")
+        let utc = StationLogHandler.format(
+            level: .info, message: "started", metadata: [:], journald: false, utcNanos: at, zone: .utc)
+        #expect(utc == "2026-12-03T13:09:28+00:00 INFO started\n", "\(utc)")
+        let journald = StationLogHandler.format(
+            level: .info, message: "started", metadata: [:], journald: true, utcNanos: at, zone: shanghai)
+        #expect(journald == "<6>started\n", "journald stamps lines itself")
     }
 }
