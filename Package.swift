@@ -46,6 +46,8 @@ let package = Package(
         // MARK: Pure rules and decoders (no I/O)
         .target(name: "ScannerProtocols", swiftSettings: strictSettings),
         .target(name: "ParcelRules", swiftSettings: strictSettings),
+        // The one escaping of untrusted text for people (log, terminal, CSV; SPEC §2) and the one CSV cell.
+        .target(name: "TextEscaping", swiftSettings: strictSettings),
         .target(name: "CommandCards", dependencies: ["ParcelRules"], swiftSettings: strictSettings),
 
         // MARK: I/O
@@ -61,7 +63,7 @@ let package = Package(
         .target(
             name: "ScanJournal",
             dependencies: [
-                "CSQLite", "Hashing", "ParcelRules", "StationTime", "SystemSupport",
+                "CSQLite", "Hashing", "ParcelRules", "StationTime", "SystemSupport", "TextEscaping",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
@@ -82,7 +84,7 @@ let package = Package(
         .target(
             name: "CountReports",
             dependencies: [
-                "ScanJournal", "Hashing", "StationTime", "ParcelRules", "SystemSupport",
+                "ScanJournal", "Hashing", "StationTime", "ParcelRules", "SystemSupport", "TextEscaping",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -93,7 +95,7 @@ let package = Package(
             name: "StationAgent",
             dependencies: [
                 "USBTransport", "ScannerReaders", "ScannerProtocols", "ParcelRules", "ScanJournal", "StationConfig",
-                "StationTime", "CountReports", "SystemSupport",
+                "StationTime", "CountReports", "SystemSupport", "TextEscaping",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -106,7 +108,7 @@ let package = Package(
             dependencies: [
                 "CommandCards", "Hashing", "SystemSupport",
                 "StationAgent", "USBTransport", "ScannerProtocols", "ParcelRules", "ScanJournal", "StationConfig",
-                "StationTime", "CountReports",
+                "StationTime", "CountReports", "TextEscaping",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -136,12 +138,14 @@ let package = Package(
             name: "ScannerProtocolsTests", dependencies: ["ScannerProtocols", "StationTestSupport"],
             swiftSettings: strictSettings),
         .testTarget(name: "ParcelRulesTests", dependencies: ["ParcelRules"], swiftSettings: strictSettings),
+        .testTarget(name: "TextEscapingTests", dependencies: ["TextEscaping"], swiftSettings: strictSettings),
         .testTarget(name: "StationTimeTests", dependencies: ["StationTime", "StationTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "CommandCardsTests", dependencies: ["CommandCards", "ParcelRules"], swiftSettings: strictSettings),
         .testTarget(
             name: "StationAgentTests",
             dependencies: [
                 "StationAgent", "StationConfig", "ScannerProtocols", "ParcelRules", "USBTransport", "SystemSupport",
+                "StationTime",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),

@@ -65,19 +65,33 @@ public struct TemporaryFile: Sendable {
 /// Replaces files atomically: a reader sees the old file or the new one, never a mix or a truncated file, and a
 /// full disk or a crash leaves the old file in place.
 public enum AtomicFile {
-    /// The temporary file beside `target`: a dot file (upload jobs skip those), one per target; writers of a
-    /// directory hold its lock (``OutboxDirectory``), so one name suffices and a crash's leftover is reused.
+    /// A fresh temporary file name beside `target`: a dot file (upload jobs skip those) with a random part, created
+    /// with `O_EXCL | O_NOFOLLOW`, so nothing planted in the directory (a symbolic link, a FIFO, a file of that
+    /// name) is ever followed, opened or overwritten. Leftovers of a crash are removed by the next write.
     public static func temporaryPath(for target: String) -> String {
         let (directory, name) = split(target)
-        return directory + "/." + name + ".tmp"
+        let random = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        return directory + "/." + name + "." + String(repeating: "0", count: 16 - random.count) + random + ".tmp"
     }
 
-    /// Writes `bytes` to `target`'s temporary file with `mode` (whatever the umask), and syncs it.
+    /// Whether `entry` is a temporary file ``temporaryPath(for:)`` made for a target named `name`.
+    static func isTemporaryName(_ entry: String, for name: String) -> Bool {
+        let prefix = "." + name + "."
+        guard entry.hasPrefix(prefix), entry.hasSuffix(".tmp") else { return false }
+        let random = entry.dropFirst(prefix.count).dropLast(4)
+        return random.count == 16 && random.allSatisfy(\.isHexDigit)
+    }
+
+    /// Writes `bytes` to a new temporary file beside `target` with `mode` (whatever the umask), and syncs it.
     public static func writeTemporary(
         _ bytes: [UInt8], to target: String, mode: UInt32 = 0o640, operations: FileOperations = .system
     ) throws(CountFileError) -> TemporaryFile {
-        let temporary = temporaryPath(for: target)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode_t(mode))
+        var temporary = temporaryPath(for: target)
+        var fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode_t(mode))
+        if fd < 0 && errno == EEXIST {
+            temporary = temporaryPath(for: target)
+            fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode_t(mode))
+        }
         guard fd >= 0 else { throw CountFileError(path: temporary, operation: "open", errno: errno) }
         func fail(_ operation: String) -> CountFileError {
             let code = errno
@@ -110,11 +124,29 @@ public enum AtomicFile {
         return TemporaryFile(path: temporary, target: target)
     }
 
+    /// Removes what a crash left of earlier writes of `target` (``temporaryPath(for:)`` names only; `unlink` never
+    /// follows a link). Writers of the outbox hold its lock, so no other writer's file is in flight.
+    static func removeLeftovers(of target: String, keeping current: String) {
+        let (directory, name) = split(target)
+        guard let handle = opendir(directory) else { return }
+        defer { closedir(handle) }
+        var stale: [String] = []
+        while let entry = readdir(handle) {
+            let entryName = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if isTemporaryName(entryName, for: name), directory + "/" + entryName != current { stale.append(entryName) }
+        }
+        for entryName in stale { unlink(directory + "/" + entryName) }
+    }
+
     /// Temp file in the same directory, fsync, rename, fsync the directory.
     public static func write(
         _ bytes: [UInt8], to target: String, mode: UInt32 = 0o640, operations: FileOperations = .system
     ) throws(CountFileError) {
-        try writeTemporary(bytes, to: target, mode: mode, operations: operations).commit()
+        let temporary = try writeTemporary(bytes, to: target, mode: mode, operations: operations)
+        try temporary.commit()
+        removeLeftovers(of: target, keeping: temporary.path)
     }
 
     static func syncDirectory(of path: String) throws(CountFileError) {
@@ -134,9 +166,15 @@ public enum AtomicFile {
         return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
     }
 
-    /// The whole file, or nil when it cannot be read (errno tells why).
-    public static func read(_ path: String) -> [UInt8]? {
-        switch SystemFile.read(path, limit: 64 << 20) {
+    /// The largest file ``read(_:maxBytes:)`` reads by default: far above any count file or `SHA256SUMS`, far below
+    /// what a planted `/dev/zero` link would make of memory.
+    public static let readLimit = 16 * 1_048_576
+
+    /// The whole file, or nil when it cannot be read (errno tells why): only a regular file, never through a
+    /// symbolic link (`ELOOP`), never a FIFO or a device (`EINVAL`), at most `maxBytes` (`EFBIG`). A USB stick can
+    /// hold anything under a count file's name.
+    public static func read(_ path: String, maxBytes: Int = readLimit) -> [UInt8]? {
+        switch SystemFile.read(path, limit: maxBytes, options: .regularFileOnly) {
         case .success(let bytes): return bytes
         case .failure(let error):
             errno = error.code

@@ -1,6 +1,7 @@
 import Hashing
 import ParcelRules
 import StationTime
+import TextEscaping
 
 /// What a count file says about itself besides the numbers.
 public struct CountFileHeader: Sendable, Hashable {
@@ -137,18 +138,9 @@ public struct CountDocument: Sendable, Hashable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// A cell no spreadsheet takes for a formula: one starting with `=`, `+`, `-`, `@` (or a tab or CR) gets a
-    /// leading `'`; a cell with a comma, quote or line break is quoted, quotes doubled.
-    public static func csvCell(_ value: String) -> String {
-        var cell = value
-        if let first = cell.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) { cell = "'" + cell }
-        if cell.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            var escaped = "\""
-            for character in cell { escaped += character == "\"" ? "\"\"" : String(character) }
-            cell = escaped + "\""
-        }
-        return cell
-    }
+    /// A cell no spreadsheet takes for a formula: the project's one CSV quoting, ``CSV/cell(_:)``, which `scans
+    /// --csv` uses too. Ordinary count cells (ids, dates, carriers, numbers) come out unchanged.
+    public static func csvCell(_ value: String) -> String { CSV.cell(value) }
 
     // MARK: Reading back
 

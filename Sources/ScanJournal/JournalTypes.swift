@@ -1,6 +1,7 @@
 import SystemSupport
 public import ParcelRules
 public import StationTime
+import TextEscaping
 
 /// The USB identity of the device a scan came from (SPEC §7), so a dispute can tell two identical scanners apart.
 public struct USBIdentity: Sendable, Hashable {
@@ -141,41 +142,8 @@ public struct JournalEvent: Sendable, Hashable {
 
     /// The raw bytes as text with control characters and backslashes escaped (`\r`, `\n`, `\t`, `\\`, `\xNN`), and
     /// bytes that are not UTF-8 as `\xNN`, so a terminator, a stray escape sequence or a garbled read is visible in
-    /// a dispute and cannot disturb a terminal or a CSV.
-    public var rawEscaped: String {
-        var text = ""
-        var parser = Unicode.UTF8.ForwardParser()
-        var bytes = raw.makeIterator()
-        var offset = 0
-        while true {
-            switch parser.parseScalar(from: &bytes) {
-            case .valid(let encoded):
-                offset += encoded.count
-                let scalar = Unicode.UTF8.decode(encoded)
-                switch scalar {
-                case "\\": text += "\\\\"
-                case "\r": text += "\\r"
-                case "\n": text += "\\n"
-                case "\t": text += "\\t"
-                default:
-                    if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value) {
-                        text += Self.hexEscape(scalar.value)
-                    } else {
-                        text.unicodeScalars.append(scalar)
-                    }
-                }
-            case .error(let length):
-                for byte in raw[offset..<offset + length] { text += Self.hexEscape(UInt32(byte)) }
-                offset += length
-            case .emptyInput:
-                return text
-            }
-        }
-    }
-
-    private static func hexEscape(_ value: UInt32) -> String {
-        "\\x" + (value < 0x10 ? "0" : "") + String(value, radix: 16)
-    }
+    /// a dispute and cannot disturb a terminal or a CSV: the project's one escaping, ``Escaping/bytes(_:)``.
+    public var rawEscaped: String { Escaping.bytes(raw) }
 }
 
 /// The numbers of one business day, computed from the journal (SPEC §7), by effective time in a given zone.

@@ -33,7 +33,8 @@ public struct DoctorCheck: Sendable, Equatable {
 public enum Doctor {
     public struct Environment: Sendable {
         public var udevRuleDirectories = ["/etc/udev/rules.d", "/run/udev/rules.d", "/lib/udev/rules.d", "/usr/lib/udev/rules.d"]
-        public var serviceUser = "station-agent"
+        /// The user the service runs as (``Doctor/defaultServiceUser(unitPaths:)``).
+        public var serviceUser = Doctor.defaultServiceUser()
         public init() {}
     }
 
@@ -53,6 +54,7 @@ public enum Doctor {
         checks.append(directory("data directory", configuration.dataDirectory))
         checks.append(directory("outbox directory", configuration.outboxDirectory))
         checks.append(journal(configuration))
+        checks += ownership(configuration, serviceUser: environment.serviceUser)
         checks.append(udevRules(environment))
         checks += devices(configuration)
         checks.append(serviceUser(environment))

@@ -27,10 +27,22 @@ public enum UdevRules {
 
     /// Rules for the configured devices, matching exactly what each `[[devices]]` entry matches
     /// (vendor, product, serial, port); the built-in vendors when none is configured.
-    public static func forConfiguration(_ configuration: StationConfiguration) -> String {
+    ///
+    /// An entry gets a rule only when it names its `vendor_id`: a port-only (or serial-only, product-only) entry
+    /// would hand whatever is plugged into that port, a keyboard included, to the agent's group. Such an entry gets
+    /// a comment in the file and a warning through `warn`, and no rule (the agent still matches it when it runs as
+    /// root or its node is accessible otherwise). A `serial` with characters a udev match cannot carry literally
+    /// (control characters, quotes, backslashes, the glob characters `*?[]|`, which would widen the match) is
+    /// refused the same way.
+    public static func forConfiguration(_ configuration: StationConfiguration, warn: (String) -> Void = { _ in }) -> String {
         guard !configuration.devices.isEmpty else { return builtIn() }
         var lines = header("the devices configured in \(configuration.source ?? "the configuration")")
         for device in configuration.devices {
+            if let problem = refusal(device) {
+                lines.append("# \(device.name): no rule: \(problem)")
+                warn("udev-rules: no rule for device '\(device.name)': \(problem)")
+                continue
+            }
             var matches: [String] = []
             var serialMatches: [String] = []
             if let vendor = device.vendorID {
@@ -54,6 +66,21 @@ public enum UdevRules {
         }
         lines += footer()
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Why an entry gets no rule, or nil.
+    static func refusal(_ device: DeviceConfiguration) -> String? {
+        guard device.vendorID != nil else {
+            return "it gives no vendor_id, so a rule would give any device matching only \(device.port.map { "port \($0)" } ?? "its other keys") (a keyboard too) to group \(group); add vendor_id (and product_id) from `station-agent devices`"
+        }
+        if let serial = device.serial, !serial.unicodeScalars.allSatisfy(isLiteralInRule) {
+            return "its serial has characters a udev rule cannot match literally (control characters, quotes, backslashes or *?[]|): give vendor_id/product_id and port instead of serial"
+        }
+        return nil
+    }
+
+    private static func isLiteralInRule(_ scalar: Unicode.Scalar) -> Bool {
+        (0x21...0x7E).contains(scalar.value) && !"\"\\*?[]|".unicodeScalars.contains(scalar) || scalar == " "
     }
 
     private static func rule(matches: [String], serialMatches: [String]) -> String {

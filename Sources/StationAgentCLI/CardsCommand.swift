@@ -1,5 +1,6 @@
 import ArgumentParser
 import CommandCards
+import CountReports
 import StationConfig
 #if canImport(Glibc)
 import Glibc
@@ -23,14 +24,12 @@ struct CardsCommand: ParsableCommand {
             print(svg, terminator: "")
             return
         }
-        guard let file = fopen(out, "w") else {
-            throw CLIError.runtime("cannot write \(out): \(String(cString: strerror(errno)))")
-        }
-        let bytes = Array(svg.utf8)
-        let written = fwrite(bytes, 1, bytes.count, file)
-        let closed = fclose(file)
-        guard written == bytes.count, closed == 0 else {
-            throw CLIError.runtime("cannot write \(out): \(String(cString: strerror(errno)))")
+        // Atomically, through a new temporary file (O_EXCL, O_NOFOLLOW) renamed over the name: a symbolic link
+        // planted under that name is replaced, never followed, so its target is never overwritten.
+        do {
+            try AtomicFile.write(Array(svg.utf8), to: out, mode: 0o644)
+        } catch {
+            throw CLIError.runtime("cannot write \(out): \(error.description)")
         }
         print("Wrote \(out): print it at 100% scale (no \"fit to page\") and stick it next to the scanner.")
     }

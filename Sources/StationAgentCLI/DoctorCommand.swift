@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import StationAgent
 import StationConfig
+import TextEscaping
 
 /// `station-agent doctor [--json]`: what a technician checks before leaving; exit 3 on a fail.
 struct DoctorCommand: ParsableCommand {
@@ -31,8 +32,9 @@ struct DoctorCommand: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
         } else {
             for check in checks {
-                print("\(check.status.rawValue.uppercased().padding(5))\(check.name.padding(26))\(check.message)")
-                if !check.fix.isEmpty { print(String(repeating: " ", count: 31) + "fix: " + check.fix) }
+                // Messages carry paths, USB strings and configuration values: escaped, one line each.
+                print("\(check.status.rawValue.uppercased().padding(5))\(Escaping.text(check.name).padding(26))\(Escaping.text(check.message))")
+                if !check.fix.isEmpty { print(String(repeating: " ", count: 31) + "fix: " + Escaping.text(check.fix)) }
             }
             let failed = checks.filter { $0.status == .fail }.count
             let warned = checks.filter { $0.status == .warn }.count

@@ -44,11 +44,22 @@ struct ExportCommand: AsyncParsableCommand {
             throw CLIError.usage("station_id \"\(settings.stationID)\" cannot name a count file")
         }
         if let to {
+            // A USB stick comes from anywhere: a symbolic link as the target would send root's files wherever it
+            // points. The real directory (the stick's mount point) must be given.
+            var trimmed = to
+            while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
             var info = stat()
-            guard stat(to, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+            guard lstat(trimmed, &info) == 0 else {
                 throw CLIError.runtime("--to \(to): no such directory (is the USB stick mounted?)")
             }
-            settings.outboxDirectory = to
+            if info.st_mode & S_IFMT == S_IFLNK {
+                throw CLIError.runtime(
+                    "--to \(to) is a symbolic link: give the directory itself (the stick's mount point, e.g. /media/usb), not a link to it")
+            }
+            guard info.st_mode & S_IFMT == S_IFDIR else {
+                throw CLIError.runtime("--to \(to): not a directory (give the USB stick's mount point)")
+            }
+            settings.outboxDirectory = trimmed
         }
         let outbox = settings.outbox
         let now = SystemClock.wallNanos()

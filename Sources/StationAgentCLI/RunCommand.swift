@@ -3,6 +3,7 @@ import CountReports
 import Logging
 import StationAgent
 import StationConfig
+import StationTime
 
 /// `station-agent run`: the agent in the foreground, as systemd runs it.
 struct RunCommand: AsyncParsableCommand {
@@ -14,6 +15,8 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try global.loadConfiguration()
+        // Log lines are stamped in the station's zone (a Shanghai box logs +08:00, whatever the system says).
+        Self.stampLogs(configuration)
         let logger = Logger(label: "station-agent")
         logger.info(
             "station-agent \(AgentVersion.current) starting: station '\(configuration.stationID)', data in \(configuration.dataDirectory), configuration \(configuration.source ?? "built-in defaults")")
@@ -24,11 +27,20 @@ struct RunCommand: AsyncParsableCommand {
                 configurationPath: global.config ?? ProcessEnvironment.current["STATION_AGENT_CONFIG"].flatMap { $0.isEmpty ? nil : $0 },
                 logger: logger,
                 extraServices: { _ in [refresher] },
-                onReload: { refresher.reconfigure(configuration: $0, agentVersion: AgentVersion.current, logger: logger) },
+                onReload: {
+                    Self.stampLogs($0)
+                    refresher.reconfigure(configuration: $0, agentVersion: AgentVersion.current, logger: logger)
+                },
                 onStop: { _ in refresher.stop() })
         } catch let error as AgentError {
             throw CLIError.runtime(error.message)
         }
         logger.info("station-agent stopped")
+    }
+
+    /// The configured zone for the log's timestamps; with none (or one that cannot be loaded) the handler keeps
+    /// the system's zone, or UTC, as the commands cut days (SPEC §3).
+    static func stampLogs(_ configuration: StationConfiguration) {
+        if let zone = try? StationTimeZone.load(named: configuration.timezone) { StationLogHandler.useZone(zone) }
     }
 }

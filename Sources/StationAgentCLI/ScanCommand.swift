@@ -4,6 +4,7 @@ import ParcelRules
 import ScanJournal
 import StationConfig
 import StationTime
+import TextEscaping
 
 /// `station-agent scan CODE (--in | --out) [--device NAME]`: manual entry when a scanner is broken or a label is
 /// damaged. It goes through the journal's one writer and the same rules as a USB scan (source `manual`), so a
@@ -146,11 +147,11 @@ struct ScanCommand: AsyncParsableCommand {
     static func line(_ accepted: AcceptedScan) -> String {
         let decision = accepted.decision
         var parts = [
-            decision.outcome.rawValue, decision.code.isEmpty ? "<empty>" : decision.code,
+            decision.outcome.rawValue, decision.code.isEmpty ? "<empty>" : Escaping.text(decision.code),
             "carrier=" + (decision.carrier?.rawValue ?? "-"), "verdict=" + (decision.verdict?.rawValue ?? "-"),
             "reason=" + (decision.reason?.rawValue ?? "-"),
         ]
-        if let undo = decision.undo { parts.append("undid=\(undo.seq)(\(undo.code))") }
+        if let undo = decision.undo { parts.append("undid=\(undo.seq)(\(Escaping.text(undo.code)))") }
         if let mode = decision.modeChange { parts.append("mode=\(mode.rawValue)") }
         parts.append("seq=\(accepted.seq)")
         return parts.joined(separator: " ")

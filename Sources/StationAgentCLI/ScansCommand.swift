@@ -6,6 +6,7 @@ import ParcelRules
 import ScanJournal
 import StationConfig
 import StationTime
+import TextEscaping
 
 /// `station-agent scans [--date D] [--code C] [--json | --csv]`: the scan events, oldest first, for disputes.
 ///
@@ -92,37 +93,29 @@ struct ScansCommand: AsyncParsableCommand {
         "source",
     ]
 
+    /// One event's cells for the table and the CSV, every one escaped (SPEC §2): `raw` from the bytes as read, the
+    /// others from their text, so a code or a device name with ESC or a newline cannot reach a terminal or split a row.
     static func cells(_ event: JournalEvent, zone: StationTimeZone) -> [String] {
         [
-            String(event.seq), zone.rfc3339(utcNanos: event.effectiveNanos), event.code, event.rawEscaped,
-            event.symbology ?? "", event.direction?.rawValue ?? "", event.outcome.rawValue, event.reason?.rawValue ?? "",
-            event.undone ? "true" : "false", event.carrier?.rawValue ?? "", event.device, event.source.rawValue,
+            String(event.seq), zone.rfc3339(utcNanos: event.effectiveNanos), Escaping.text(event.code), event.rawEscaped,
+            Escaping.text(event.symbology ?? ""), event.direction?.rawValue ?? "", event.outcome.rawValue,
+            event.reason?.rawValue ?? "", event.undone ? "true" : "false", Escaping.text(event.carrier?.rawValue ?? ""),
+            Escaping.text(event.device), event.source.rawValue,
         ]
     }
 
     static func table(_ events: [JournalEvent], zone: StationTimeZone) -> String {
         var rows = [columns.map { $0.uppercased() }]
         for event in events { rows.append(cells(event, zone: zone).map { $0.isEmpty ? "-" : $0 }) }
-        return TextTable.render(rows)
+        return TextTable.render(rows, cellsAreEscaped: true)
     }
 
     static func csv(_ events: [JournalEvent], zone: StationTimeZone) -> String {
         var text = columns.joined(separator: ",") + "\n"
         for event in events {
-            text += cells(event, zone: zone).map(csvCell).joined(separator: ",") + "\n"
+            text += cells(event, zone: zone).map(CSV.cell).joined(separator: ",") + "\n"
         }
         return text
-    }
-
-    /// A CSV cell a spreadsheet cannot take for a formula: a leading `=`, `+`, `-`, `@` (or tab/CR) gets a `'`;
-    /// cells with commas, quotes or line breaks are quoted.
-    static func csvCell(_ value: String) -> String {
-        var cell = value
-        if let first = cell.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) { cell = "'" + cell }
-        if cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            cell = "\"" + cell.replacing("\"", with: "\"\"") + "\""
-        }
-        return cell
     }
 }
 

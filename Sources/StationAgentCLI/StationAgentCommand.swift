@@ -3,6 +3,7 @@ import ArgumentParser
 import Logging
 import StationAgent
 import StationConfig
+import TextEscaping
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,7 +34,8 @@ struct StationAgentCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch let error as CLIError {
-            writeStandardError("station-agent: \(error.message)\n")
+            // One line, whatever the message carries (a typed name, a path, a USB string): escaped whole.
+            writeEscapedStandardError("station-agent: \(Escaping.text(error.message))\n")
             Glibc.exit(error.status)
         } catch {
             let code = exitCode(for: error)
@@ -85,3 +87,14 @@ enum AgentVersion {
 }
 
 
+/// Writes to file descriptor 2 directly (SystemSupport's one writer). Every control character but the line feeds
+/// the caller composed is escaped (``Escaping``), so no value in a message reaches the terminal as an escape
+/// sequence or a carriage return.
+func writeStandardError(_ text: String) {
+    writeEscapedStandardError(Escaping.lines(text))
+}
+
+/// Writes text that is escaped already (escaping it twice would double its backslashes).
+func writeEscapedStandardError(_ text: String) {
+    SystemSupport.writeStandardError(text)
+}

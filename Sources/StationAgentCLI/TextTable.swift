@@ -1,7 +1,11 @@
+import TextEscaping
+
 /// Renders rows as left-aligned columns for a terminal, counting CJK characters as two columns
-/// so Chinese station and device names line up.
+/// so Chinese station and device names line up. Every cell is escaped (``Escaping``: a USB product string or a
+/// code with ESC cannot reach the terminal), unless the caller escaped its cells already.
 enum TextTable {
-    static func render(_ rows: [[String]]) -> String {
+    static func render(_ rows: [[String]], cellsAreEscaped: Bool = false) -> String {
+        let rows = cellsAreEscaped ? rows : rows.map { $0.map(Escaping.text) }
         let columns = rows.map(\.count).max() ?? 0
         var widths = [Int](repeating: 0, count: columns)
         for row in rows {

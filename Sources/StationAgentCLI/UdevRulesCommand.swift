@@ -11,6 +11,9 @@ struct UdevRulesCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        print(UdevRules.forConfiguration(try global.loadConfiguration()), terminator: "")
+        // An entry that gets no rule (no vendor_id, or a serial a rule cannot carry) is said on stderr, so it
+        // shows when the output is redirected into the rules file.
+        let rules = UdevRules.forConfiguration(try global.loadConfiguration()) { writeStandardError($0 + "\n") }
+        print(rules, terminator: "")
     }
 }

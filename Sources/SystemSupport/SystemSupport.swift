@@ -44,7 +44,7 @@ public enum SystemFile {
     /// The whole file, at most `limit` bytes (`EFBIG` beyond), or the errno of the failure.
     public static func read(_ path: String, limit: Int = 4 << 20, options: Options = []) -> Result<[UInt8], SystemErrno> {
         var flags = O_RDONLY | O_CLOEXEC
-        if options.contains(.regularFileOnly) { flags |= O_NOFOLLOW | O_NONBLOCK }
+        if options.contains(.regularFileOnly) { flags |= O_NOFOLLOW | O_NONBLOCK | O_NOCTTY }
         let fd = retryingInterrupts { open(path, flags) }
         guard fd >= 0 else { return .failure(SystemErrno(errno)) }
         defer { close(fd) }

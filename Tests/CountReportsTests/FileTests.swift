@@ -1,3 +1,4 @@
+import StationTestSupport
 import CountReports
 import Hashing
 import Logging
@@ -5,7 +6,6 @@ import ParcelRules
 import ScanJournal
 import StationTime
 import Synchronization
-import StationTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -83,7 +83,8 @@ struct AtomicFileTests {
         let (reads, bad) = await reader.value
         #expect(bad == 0)
         #expect(reads > 0)
-        #expect(readText(directory.path + "/.counts.json.tmp") == nil)
+        let leftovers = (OutboxDirectory(path: directory.path).list() ?? []).filter { $0.hasPrefix(".counts.json.") }
+        #expect(leftovers.isEmpty, "no temporary file left: \(leftovers)")
     }
 
     @Test func aCrashBetweenTheTemporaryFileAndTheRenameLeavesTheOldFile() throws {
@@ -95,11 +96,12 @@ struct AtomicFileTests {
         let temporary = try AtomicFile.writeTemporary(Array("new\n".utf8), to: path)
         #expect(readText(path) == "old\n")
         #expect(readText(temporary.path) == "new\n")
-        #expect(temporary.path == directory.path + "/.counts.csv.tmp")
-        // The next write (after a restart) reuses the leftover name and completes.
+        #expect(temporary.path.hasPrefix(directory.path + "/.counts.csv.") && temporary.path.hasSuffix(".tmp"))
+        // The next write (after a restart) completes and removes the leftover.
         try writeText(path, "newer\n")
         #expect(readText(path) == "newer\n")
         #expect(readText(temporary.path) == nil)
+        #expect((OutboxDirectory(path: directory.path).list() ?? []) == ["counts.csv"])
     }
 
     @Test func aFullDiskLeavesThePreviousFilesIntact() async throws {
@@ -228,6 +230,55 @@ struct RefresherServiceTests {
         #expect(found)
         refresher.stop()
         #expect(readText(directory.outbox + "/st_2026-11-04.json").flatMap(CountDocument.finalFlag(inJSON:)) == false)
+    }
+}
+
+extension AtomicFileTests {
+    /// Issue 16.9: a TAB inside a cell is quoted, and a formula after leading whitespace is defused too.
+    @Test func csvCellsQuoteTabsAndDefuseFormulasAfterSpaces() {
+        #expect(CountDocument.csvCell("a\tb") == "\"a\tb\"")
+        #expect(CountDocument.csvCell(" =cmd") == "' =cmd")
+        #expect(CountDocument.csvCell("   +1") == "'   +1")
+        #expect(CountDocument.csvCell("\u{3000}@SUM(A1)") == "'\u{3000}@SUM(A1)")
+        #expect(CountDocument.csvCell(" a") == " a")
+        #expect(CountDocument.csvCell("12") == "12")
+    }
+}
+
+extension AtomicFileTests {
+    /// Issue 16.4: only regular files are read, never through a link, never a FIFO or a device, and only up to a cap.
+    @Test(.timeLimit(.minutes(1)))
+    func readRefusesLinksFIFOsDevicesAndHugeFiles() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let plain = directory.path + "/plain"
+        try writeText(plain, "ok\n")
+        #expect(AtomicFile.read(plain) == Array("ok\n".utf8))
+        #expect(symlink(plain, directory.path + "/link") == 0)
+        #expect(AtomicFile.read(directory.path + "/link") == nil)
+        #expect(symlink("/dev/zero", directory.path + "/zero") == 0)
+        #expect(AtomicFile.read(directory.path + "/zero") == nil)
+        #expect(AtomicFile.read("/dev/zero") == nil)
+        #expect(mkfifo(directory.path + "/fifo", 0o644) == 0)
+        #expect(AtomicFile.read(directory.path + "/fifo") == nil, "returns at once, no writer needed")
+        try writeText(directory.path + "/big", String(repeating: "x", count: 100))
+        #expect(AtomicFile.read(directory.path + "/big", maxBytes: 99) == nil)
+        #expect(AtomicFile.read(directory.path + "/big", maxBytes: 100)?.count == 100)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func atomicWriteReplacesAPlantedLinkAndFIFOWithoutFollowingThem() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let victim = directory.path + "/victim"
+        try writeText(victim, "keep\n")
+        #expect(symlink(victim, directory.path + "/target") == 0)
+        try AtomicFile.write(Array("new\n".utf8), to: directory.path + "/target")
+        #expect(readText(victim) == "keep\n")
+        #expect(readText(directory.path + "/target") == "new\n")
+        #expect(mkfifo(directory.path + "/fifo", 0o644) == 0)
+        try AtomicFile.write(Array("new\n".utf8), to: directory.path + "/fifo")
+        #expect(readText(directory.path + "/fifo") == "new\n")
     }
 }
 
