@@ -83,7 +83,7 @@ struct JournalTrustTests {
     @Test("a journal, WAL or SHM that is a symbolic link is refused and its target left alone")
     func plantedSymlinksAreRefused() throws {
         for planted in ["journal.sqlite3", "journal.sqlite3-wal", "journal.sqlite3-shm"] {
-            let directory = try scratchDirectory("planted-link")
+            let directory = try scratchDirectory("planted-link-\(planted.utf8.count)")
             defer { try? FileManager.default.removeItem(at: directory) }
             let data = directory.path + "/data"
             try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
@@ -116,7 +116,7 @@ struct JournalTrustTests {
                 + "(SELECT 1 UNION ALL SELECT x + 1 FROM r) SELECT x AS seq FROM r;",
         ])
     func plantedSchemaIsRefused(sql: String) throws {
-        let directory = try scratchDirectory("planted-schema")
+        let directory = try scratchDirectory("planted-schema-\(sql.utf8.count)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let data = directory.path + "/data"
         let environment = ["STATION_AGENT_DATA_DIR": data, "STATION_AGENT_CONFIG": ""]

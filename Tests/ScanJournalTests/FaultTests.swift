@@ -365,7 +365,7 @@ struct FaultTests {
                 return nil
             }
         }
-        #expect(await eventually(seconds: 10) { refused.current >= 2_000 && journal.statistics.failedCommits >= 20 })
+        #expect(await eventually(seconds: 30) { refused.current >= 2_000 && journal.statistics.failedCommits >= 20 })
         stop.increment()
         // Desks that were refused see the stop at once; the others wait on scans the journal holds.
         #expect(await eventually(seconds: 10) { stopped.current >= desks - bound })
