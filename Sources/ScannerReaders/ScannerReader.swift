@@ -398,7 +398,8 @@ final class ReaderCore: Sendable {
         switch outcome {
         case .stopped: logger.info("stopped reading \(identity): \(totals)")
         case .unplugged: logger.notice("\(identity) was unplugged: \(totals); waiting for it to come back")
-        case .failed(let error): logger.error("reading stopped: \(error); \(totals)")
+        // The device manager says it once, with what it does next; here only the totals.
+        case .failed(let error): logger.info("reading stopped: \(error); \(totals)")
         }
     }
 }

@@ -45,7 +45,8 @@ public struct ScannerReaderError: Error, Sendable, Equatable, CustomStringConver
             return "the device does not speak the configured protocol: check `protocol` for this device "
                 + "or set it to \"auto\""
         default:
-            return "re-plugging the device often clears it; see the log for details"
+            return "re-plug the device; if it keeps failing, `dmesg` shows the kernel's USB errors and "
+                + "`station-agent doctor` checks permissions and rules"
         }
     }
 

@@ -127,7 +127,6 @@ public actor DeviceManager {
                 let reader = try await ScannerReader.open(
                     context: context, device: info, match: assignment.match, name: assignment.name, logger: logger)
                 attempt = 0
-                lastProblem = ""
                 await setReader(reader, for: info.id)
                 await withTaskCancellationHandler {
                     for await scan in reader.scans {
@@ -142,7 +141,12 @@ public actor DeviceManager {
                 case .stopped, .unplugged:
                     return
                 case .failed(let error):
-                    logger.warning("scanner '\(assignment.name)' stopped reading: \(error); trying again")
+                    // One line per kind of problem, not per retry: what failed and what to do is in `error`.
+                    let problem = error.description
+                    if problem != lastProblem {
+                        logger.warning("scanner '\(assignment.name)' stopped reading: \(problem); trying again")
+                        lastProblem = problem
+                    }
                 }
             } catch {
                 if error.isDeviceGone { return }

@@ -67,7 +67,8 @@ public struct USBError: Error, Sendable, Equatable, CustomStringConvertible {
         case USBError.shutDownCode:
             return "the USB layer is shutting down"
         default:
-            return "see the log for details; re-plugging the device often clears it"
+            return "re-plug the device; if it keeps failing, `dmesg` shows the kernel's USB errors and "
+                + "`station-agent doctor` checks permissions and rules"
         }
     }
 
