@@ -5,8 +5,11 @@ SWIFT ?= swift
 APT_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev libssl-dev tzdata umockdev libumockdev-dev sqlite3 python3 faketime
 # `make run` keeps its data here, so it needs no root and no configuration file.
 DATA_DIR ?= $(CURDIR)/data
-# Swift Testing runs tests in parallel; device tests take turns on the one umockdev test bed.
-TEST_FLAGS ?=
+# One test at a time: the suite has device tests that take turns on the one umockdev test bed, and tests that
+# start dozens of processes at once (parallel scans, SIGKILL loops); in parallel on two cores the device tests'
+# one-minute limits and the full-disk tests' waits ran out while others held the CPU or Swift's two cooperative
+# threads. Serially a whole debug run takes about 3.5 minutes here. TEST_FLAGS= runs them in parallel again.
+TEST_FLAGS ?= --no-parallel
 # A whole test run normally takes well under a minute; a hung test ends the run here, red and with its output,
 # instead of running into the CI's own limit with nothing said.
 TEST_TIMEOUT ?= 1500
