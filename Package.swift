@@ -132,7 +132,8 @@ let package = Package(
         // What several test targets share: temporary directories, child processes, waits, the test clock, how
         // scanners type and report.
         .target(
-            name: "StationTestSupport", dependencies: ["StationTime"], path: "Tests/Support",
+            name: "StationTestSupport",
+            dependencies: ["StationTime", .product(name: "Logging", package: "swift-log")], path: "Tests/Support",
             swiftSettings: strictSettings),
         .testTarget(
             name: "ScannerProtocolsTests", dependencies: ["ScannerProtocols", "StationTestSupport"],

@@ -26,29 +26,3 @@ enum Codes {
     static let jd = "JDVA00012345678"
     static let ems = "9889510569807"
 }
-
-/// The messages a logger was given, to check what an operator would read in the journal.
-final class CapturedLog: Sendable {
-    private let lines = Mutex<[String]>([])
-
-    var messages: [String] { lines.withLock { $0 } }
-
-    var logger: Logger {
-        Logger(label: "test") { _ in Handler(log: self) }
-    }
-
-    private struct Handler: LogHandler {
-        let log: CapturedLog
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            log.lines.withLock { $0.append("\(event.level): \(event.message)") }
-        }
-    }
-}

@@ -97,29 +97,3 @@ struct FramingReaderTests {
         }
     }
 }
-
-/// The messages a logger was given.
-final class CapturedLog: Sendable {
-    private let lines = Mutex<[String]>([])
-
-    var messages: [String] { lines.withLock { $0 } }
-
-    var logger: Logger {
-        Logger(label: "test") { _ in Handler(log: self) }
-    }
-
-    private struct Handler: LogHandler {
-        let log: CapturedLog
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            log.lines.withLock { $0.append("\(event.level): \(event.message)") }
-        }
-    }
-}
