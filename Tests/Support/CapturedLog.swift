@@ -5,9 +5,12 @@ import Synchronization
 public final class CapturedLog: Sendable {
     public init() {}
 
-    private let lines = Mutex<[String]>([])
+    private let lines = Mutex<[(at: ContinuousClock.Instant, message: String)]>([])
 
-    public var messages: [String] { lines.withLock { $0 } }
+    public var messages: [String] { lines.withLock { $0.map(\.message) } }
+
+    /// The messages with the moment each was logged, for checks of how often something is said.
+    public var timedMessages: [(at: ContinuousClock.Instant, message: String)] { lines.withLock { $0 } }
 
     public var logger: Logger {
         Logger(label: "test") { _ in Handler(log: self) }
@@ -24,7 +27,7 @@ public final class CapturedLog: Sendable {
         }
 
         func log(event: LogEvent) {
-            log.lines.withLock { $0.append("\(event.level): \(event.message)") }
+            log.lines.withLock { $0.append((ContinuousClock.now, "\(event.level): \(event.message)")) }
         }
     }
 }
