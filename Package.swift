@@ -42,6 +42,9 @@ let package = Package(
         .systemLibrary(
             name: "CCrypto", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(
+            name: "CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // MARK: Pure rules and decoders (no I/O)
         .target(name: "ScannerProtocols", swiftSettings: strictSettings),
@@ -78,6 +81,12 @@ let package = Package(
         .target(
             name: "ScannerReaders",
             dependencies: ["USBTransport", "ScannerProtocols", "SystemSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings),
+
+        // MARK: The county store (SPEC §8): HTTP through libcurl, S3 SigV4, plain PUT
+        .target(
+            name: "StoreClient",
+            dependencies: ["CCurl", "Hashing", "SystemSupport"],
             swiftSettings: strictSettings),
 
         // MARK: The daily count files (SPEC §7): counting, atomic files, the refresher, verification
