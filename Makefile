@@ -96,6 +96,7 @@ static: deps
 install: static
 	install -D -m 0755 $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/bin/station-agent
 	install -D -m 0644 deploy/station-agent.service $(DESTDIR)/lib/systemd/system/station-agent.service
+	install -D -m 0644 deploy/upload-network.conf $(DESTDIR)$(PREFIX)/share/station-agent/upload-network.conf
 	install -D -m 0644 udev-rules/70-station-agent.rules $(DESTDIR)/lib/udev/rules.d/70-station-agent.rules
 	install -D -m 0644 deploy/station-agent.toml.example $(DESTDIR)/etc/station-agent/station-agent.toml.example
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/station-agent/README.md
@@ -117,7 +118,7 @@ deb: static
 	printf '%s\n' /etc/station-agent/station-agent.toml.example > dist/deb-root/DEBIAN/conffiles
 	{ echo "Package: station-agent"; echo "Version: $(VERSION)"; echo "Architecture: $(ARCH)"; \
 	  echo "Maintainer: station-agent developers <station-agent@localhost>"; \
-	  echo "Depends: libusb-1.0-0, libudev1, libsqlite3-0, libssl3, tzdata, adduser"; \
+	  echo "Depends: libusb-1.0-0, libudev1, libsqlite3-0, libssl3, libcurl4, ca-certificates, tzdata, adduser"; \
 	  echo "Section: misc"; echo "Priority: optional"; \
 	  echo "Installed-Size: $$(du -sk dist/deb-root | cut -f1)"; \
 	  echo "Description: parcel station scan logger for USB barcode scanners"; \

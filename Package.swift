@@ -99,12 +99,22 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
+        // MARK: The uploader (SPEC §8): what the store has acknowledged, what to send next, the agent's service
+        .target(
+            name: "CountUpload",
+            dependencies: [
+                "CountReports", "Hashing", "ScanJournal", "StationTime", "StoreClient", "SystemSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings),
+
         // MARK: The agent: wires devices, rules, journal and reports
         .target(
             name: "StationAgent",
             dependencies: [
                 "USBTransport", "ScannerReaders", "ScannerProtocols", "ParcelRules", "ScanJournal", "StationConfig",
-                "StationTime", "CountReports", "SystemSupport", "TextEscaping",
+                "StationTime", "CountReports", "CountUpload", "StoreClient", "SystemSupport", "TextEscaping",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -115,7 +125,7 @@ let package = Package(
         .executableTarget(
             name: "StationAgentCLI",
             dependencies: [
-                "CommandCards", "Hashing", "SystemSupport",
+                "CommandCards", "Hashing", "SystemSupport", "CountUpload", "StoreClient",
                 "StationAgent", "USBTransport", "ScannerProtocols", "ParcelRules", "ScanJournal", "StationConfig",
                 "StationTime", "CountReports", "TextEscaping",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -33,6 +33,12 @@ public final class CountRefresher: Service, Sendable {
     /// No count files for days before this: a clock showing an earlier day has not been set.
     public static let earliestPlausibleDay = LocalDate(year: 2025, month: 1, day: 1)!
     private let state = Mutex(State())
+    private let afterRefresh = Mutex<[@Sendable () -> Void]>([])
+
+    /// `hook` runs after each refresh of the running agent (the uploader sends what changed).
+    public func afterEachRefresh(_ hook: @escaping @Sendable () -> Void) {
+        afterRefresh.withLock { $0.append(hook) }
+    }
 
     public init(settings: CountSettings, clock: any StationClock = SystemClock(), logger: Logger) {
         self.current = Mutex(settings)
@@ -173,6 +179,7 @@ public final class CountRefresher: Service, Sendable {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             // Off the cooperative pool: the first refresh after days off may compute many days' files.
             await runOnDedicatedThread { [self] in _ = refresh(nowNanos: clock.now().wallNanos) }
+            for hook in afterRefresh.withLock({ $0 }) { hook() }
             let wait = nextWaitNanos(nowNanos: clock.now().wallNanos)
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .nanoseconds(wait)) }
         }

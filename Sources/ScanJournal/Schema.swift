@@ -22,7 +22,7 @@ struct Migration: Sendable {
 /// (``expectedSchema(version:)``) before anything runs on it: a trigger, view or index someone added is refused.
 enum Schema {
     /// The version this build writes.
-    static let currentVersion = 3
+    static let currentVersion = 4
 
     /// `migrations[n]` takes a journal from version n to n + 1.
     static let migrations: [Migration] = [
@@ -141,6 +141,32 @@ enum Schema {
             then: { (connection: Connection) throws(SQLiteFailure) in
                 try chainExistingEvents(connection)
             }),
+        // v4: the upload ledger (SPEC §8; ``UploadLedger``). `uploads`: per target (the `[upload]` url) and count
+        // file, the version the store acknowledged: exactly the bytes whose SHA-256 it holds, where, when, and
+        // what the store answered. `upload_problems`: per target, the problem that keeps files waiting, since when
+        // (cleared by the next file the store accepts). Neither is part of the events' chain.
+        Migration("""
+        CREATE TABLE uploads (
+            target      TEXT    NOT NULL,
+            file        TEXT    NOT NULL,
+            key         TEXT    NOT NULL,
+            sha256      TEXT    NOT NULL,
+            size        INTEGER NOT NULL,
+            acked_at_ns INTEGER NOT NULL,
+            status      INTEGER NOT NULL,
+            etag        TEXT,
+            answer      TEXT    NOT NULL,
+            PRIMARY KEY (target, file)
+        ) WITHOUT ROWID;
+        CREATE TABLE upload_problems (
+            target    TEXT    PRIMARY KEY,
+            kind      TEXT    NOT NULL,
+            message   TEXT    NOT NULL,
+            since_ns  INTEGER NOT NULL,
+            last_ns   INTEGER NOT NULL,
+            attempts  INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """),
     ]
 
     /// Chains every event of a journal being migrated to v3, oldest first, in pages (the connection's cached

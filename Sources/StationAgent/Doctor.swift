@@ -55,6 +55,7 @@ public enum Doctor {
         checks.append(directory("outbox directory", configuration.outboxDirectory))
         checks.append(journal(configuration))
         checks += ownership(configuration, serviceUser: environment.serviceUser)
+        checks += upload(configuration, serviceUser: environment.serviceUser)
         checks.append(udevRules(environment))
         checks += devices(configuration)
         checks.append(serviceUser(environment))

@@ -192,7 +192,7 @@ extension Doctor {
         return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
-    private static func readSmallFile(_ path: String) -> String? {
+    static func readSmallFile(_ path: String) -> String? {
         let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }

@@ -25,7 +25,8 @@ public enum StationAgentRuntime {
         environment: [String: String] = ProcessEnvironment.current,
         extraServices: @Sendable (StationConfiguration) -> [any Service] = { _ in [] },
         onReload: @escaping ReloadHook = { _ in },
-        onStop: StopHook = { _ in }
+        onStop: StopHook = { _ in },
+        extraStatus: @escaping @Sendable () -> String? = { nil }
     ) async throws {
         let notifier = SystemdNotifier(environment: environment)
         let rules = Mutex(ScanRules(configuration: initial.ruleConfiguration))
@@ -50,7 +51,7 @@ public enum StationAgentRuntime {
             gate.current?.rules = freshRules
             onReload(fresh)
         }
-        let watchdog = WatchdogService(notifier: notifier, devices: devices, gate: gate, logger: logger)
+        let watchdog = WatchdogService(notifier: notifier, devices: devices, gate: gate, logger: logger, extraStatus: extraStatus)
         // Shut down in reverse order: the watchdog, reload and devices (readers stop, their last
         // scans commit) go before the journal.
         let readers = extraServices(initial).map { AfterJournalOpen(gate: gate, service: $0) as any Service }
@@ -247,12 +248,18 @@ final class WatchdogService: Service, Sendable {
     let gate: JournalGate
     let clock: any StationClock = SystemClock()
     let logger: Logger
+    /// More of the STATUS line (the uploader's state), if any.
+    let extraStatus: @Sendable () -> String?
 
-    init(notifier: SystemdNotifier, devices: DeviceService, gate: JournalGate, logger: Logger) {
+    init(
+        notifier: SystemdNotifier, devices: DeviceService, gate: JournalGate, logger: Logger,
+        extraStatus: @escaping @Sendable () -> String? = { nil }
+    ) {
         self.notifier = notifier
         self.devices = devices
         self.gate = gate
         self.logger = logger
+        self.extraStatus = extraStatus
     }
 
     func run() async throws {
@@ -271,9 +278,10 @@ final class WatchdogService: Service, Sendable {
                 status = "\(scanners.count) scanner(s) connected; opening the journal (checking its integrity), scans wait"
                 wait = .seconds(1)
             }
-            if status != lastStatus {
-                notifier.status(status)
-                lastStatus = status
+            let fullStatus = extraStatus().map { status + "; " + $0 } ?? status
+            if fullStatus != lastStatus {
+                notifier.status(fullStatus)
+                lastStatus = fullStatus
             }
             notifier.watchdog()
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }

@@ -4,6 +4,7 @@ import Logging
 import StationAgent
 import StationConfig
 import StationTime
+import ServiceLifecycle
 
 /// `station-agent run`: the agent in the foreground, as systemd runs it.
 struct RunCommand: AsyncParsableCommand {
@@ -21,17 +22,29 @@ struct RunCommand: AsyncParsableCommand {
         logger.info(
             "station-agent \(AgentVersion.current) starting: station '\(configuration.stationID)', data in \(configuration.dataDirectory), configuration \(configuration.source ?? "built-in defaults")")
         let refresher = CountRefresher(configuration: configuration, agentVersion: AgentVersion.current, logger: logger)
+        // [upload]: a secret file or settings that cannot work stop the start (exit 2), before any scanner is claimed.
+        let uploader: AgentUploadService?
+        do {
+            uploader = try configuration.upload.map { (upload) throws(UploadSetupError) in
+                AgentUploadService(client: try UploadSetup.client(upload), configuration: configuration, upload: upload, logger: logger)
+            }
+        } catch {
+            throw CLIError.usage("configuration error: \(error)")
+        }
+        if let uploader { refresher.afterEachRefresh { uploader.trigger() } }
+        let services: [any Service] = [refresher] + (uploader.map { [$0] } ?? [])
         do {
             try await StationAgentRuntime.run(
                 configuration: configuration,
                 configurationPath: global.config ?? ProcessEnvironment.current["STATION_AGENT_CONFIG"].flatMap { $0.isEmpty ? nil : $0 },
                 logger: logger,
-                extraServices: { _ in [refresher] },
+                extraServices: { _ in services },
                 onReload: {
                     Self.stampLogs($0)
                     refresher.reconfigure(configuration: $0, agentVersion: AgentVersion.current, logger: logger)
                 },
-                onStop: { _ in refresher.stop() })
+                onStop: { _ in refresher.stop() },
+                extraStatus: { uploader?.statusLine() })
         } catch let error as AgentError {
             throw CLIError.runtime(error.message)
         }

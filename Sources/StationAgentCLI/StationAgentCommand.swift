@@ -17,7 +17,7 @@ struct StationAgentCommand: AsyncParsableCommand {
         version: AgentVersion.current,
         subcommands: [
             RunCommand.self, DevicesCommand.self, DoctorCommand.self, ScanCommand.self, ScansCommand.self,
-            CardsCommand.self, UdevRulesCommand.self, CountsCommand.self, ExportCommand.self, VerifyCommand.self,
+            CardsCommand.self, UdevRulesCommand.self, CountsCommand.self, ExportCommand.self, VerifyCommand.self, UploadCommand.self,
         ])
 
     /// Runs the command, mapping outcomes to SPEC §2's exit statuses: 0 success, 1 runtime

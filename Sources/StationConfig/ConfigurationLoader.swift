@@ -44,7 +44,7 @@ extension StationConfiguration {
         let reader = TableReader(table: table, path: "", source: source)
         try reader.rejectUnknown([
             "station_id", "station_name", "timezone", "data_dir", "outbox_dir", "duplicate_window_seconds",
-            "stale_after_days", "count_refresh_seconds", "devices",
+            "stale_after_days", "count_refresh_seconds", "devices", "upload",
         ])
         var configuration = try defaults(environment: environment)
         configuration.source = source
@@ -72,6 +72,7 @@ extension StationConfiguration {
         configuration.staleAfterDays = try reader.integer("stale_after_days", in: 1...365) ?? 3
         configuration.countRefreshSeconds = try reader.integer("count_refresh_seconds", in: 10...86_400) ?? 300
         configuration.devices = try parseDevices(reader)
+        configuration.upload = try parseUpload(reader, base: base)
         return configuration
     }
 
@@ -295,9 +296,10 @@ struct TableReader {
         ConfigurationError(source: source, key: path + key, value: value, reason: reason)
     }
 
-    func rejectUnknown(_ known: Set<String>) throws(ConfigurationError) {
+    /// - Parameter echoValues: false where a mistyped key may hold a secret (`[upload]`): the value is not repeated.
+    func rejectUnknown(_ known: Set<String>, echoValues: Bool = true) throws(ConfigurationError) {
         for key in table.keys.sorted() where !known.contains(key) {
-            throw error(key, table[key]?.debugDescription,
+            throw error(key, echoValues ? table[key]?.debugDescription : nil,
                 "is not a known setting (known here: \(known.sorted().joined(separator: ", ")))")
         }
     }
@@ -374,7 +376,7 @@ func quoted(_ text: String) -> String {
     return result + "\""
 }
 
-private func isAlphanumeric(_ byte: UInt8) -> Bool {
+func isAlphanumeric(_ byte: UInt8) -> Bool {
     (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
         || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
 }

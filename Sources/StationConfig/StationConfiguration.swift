@@ -19,6 +19,8 @@ public struct StationConfiguration: Sendable, Equatable {
     public var staleAfterDays: Int
     public var countRefreshSeconds: Int
     public var devices: [DeviceConfiguration]
+    /// `[upload]`: nil when nothing is uploaded.
+    public var upload: UploadConfiguration?
     /// Where the configuration came from (a path), or nil for the built-in defaults.
     public var source: String?
 
@@ -40,7 +42,7 @@ public struct StationConfiguration: Sendable, Equatable {
         stationID: String, stationName: String = "", timezone: String? = nil,
         dataDirectory: String = StationConfiguration.defaultDataDirectory, outboxDirectory: String? = nil,
         duplicateWindowSeconds: Int = 5, staleAfterDays: Int = 3, countRefreshSeconds: Int = 300,
-        devices: [DeviceConfiguration] = [], source: String? = nil
+        devices: [DeviceConfiguration] = [], upload: UploadConfiguration? = nil, source: String? = nil
     ) {
         self.stationID = stationID
         self.stationName = stationName
@@ -51,6 +53,7 @@ public struct StationConfiguration: Sendable, Equatable {
         self.staleAfterDays = staleAfterDays
         self.countRefreshSeconds = countRefreshSeconds
         self.devices = devices
+        self.upload = upload
         self.source = source
     }
 

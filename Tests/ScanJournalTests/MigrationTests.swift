@@ -41,7 +41,7 @@ struct MigrationTests {
         let journal = try ScanJournal(dataDirectory: directory.dataDirectory)
         await journal.close()
 
-        #expect(sqlite(directory.journalPath, "PRAGMA user_version;").output == "3\n")
+        #expect(sqlite(directory.journalPath, "PRAGMA user_version;").output == "4\n")
         #expect(sqlite(directory.journalPath, versionTwoColumns).output == before.output)
         #expect(sqlite(directory.journalPath, staysDump).output == stays.output)
         #expect(sqlite(directory.journalPath, "SELECT name FROM sqlite_master WHERE name LIKE 'parcels%';").output == "")
@@ -80,7 +80,7 @@ struct MigrationTests {
         let journal = try ScanJournal(dataDirectory: directory.dataDirectory)
         await journal.close()
         #expect(sqlite(directory.journalPath, staysDump).output == stays.output)
-        #expect(sqlite(directory.journalPath, "PRAGMA user_version;").output == "3\n")
+        #expect(sqlite(directory.journalPath, "PRAGMA user_version;").output == "4\n")
         #expect(try JournalReader(dataDirectory: directory.dataDirectory).verifyChain().isIntact)
     }
 
@@ -148,7 +148,7 @@ struct MigrationTests {
                 #expect(run.output.contains("READY"), "\(run.output)")
             }
             // Whole, old or new: the integrity check passes and every event is there with its columns.
-            #expect(run.version == "2\n" || run.version == "3\n", "round \(round): version \(run.version)")
+            #expect(run.version == "2\n" || run.version == "4\n", "round \(round): version \(run.version)")
             #expect(run.check == "ok\n")
             #expect(run.count == "\(total)\n")
             if run.version == "2\n" { interrupted += 1 }
@@ -161,7 +161,7 @@ struct MigrationTests {
                     sqlite(directory.journalPath, versionTwoColumns).output, independentChain(directory.journalPath)
                 )
             }
-            #expect(after.0 == "3\n")
+            #expect(after.0 == "4\n")
             #expect(after.1 == before, "round \(round)")
             #expect(after.2.status == 0 && after.2.output.hasPrefix("\(total) "), "round \(round): \(after.2.output)")
         }

@@ -1,0 +1,126 @@
+import CountReports
+import CountUpload
+import ScanJournal
+import StationConfig
+import StationTime
+import StoreClient
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `doctor`'s lines for `[upload]` (SPEC §8): the secret file's owner and mode (for the service user), one signed
+/// request to the store, and what waits in the ledger.
+extension Doctor {
+    static func upload(_ configuration: StationConfiguration, serviceUser: String) -> [DoctorCheck] {
+        guard let upload = configuration.upload else {
+            return [DoctorCheck("upload", .pass, "no [upload] in the configuration: count files stay on this box (export --to copies them to a USB stick)")]
+        }
+        var checks: [DoctorCheck] = []
+        let owner = ServiceIdentity(user: serviceUser)
+        let secret: StoreSecret
+        do {
+            secret = try UploadSetup.readSecret(upload.secretFile, owner: owner?.uid ?? geteuid())
+        } catch {
+            return [DoctorCheck("upload secret", .fail, error.message, fix: error.fix)]
+        }
+        var info = stat()
+        if let owner, lstat(upload.secretFile, &info) == 0, !owner.may(0o4, info) {
+            checks.append(DoctorCheck(
+                "upload secret", .fail, "\(upload.secretFile) cannot be read by \(owner.name), the user the service runs as",
+                fix: "chown \(owner.name) \(upload.secretFile) && chmod 0600 \(upload.secretFile)"))
+        } else {
+            checks.append(DoctorCheck("upload secret", .pass, "\(upload.secretFile): owner and mode are right"))
+        }
+        do {
+            let client = try StoreClient(target: UploadSetup.target(upload, secret: secret))
+            let receipt = try client.probe()
+            var message = "\(upload.url) answers a signed request (\(receipt.answer))"
+            if let offset = client.clockOffsetSeconds, abs(offset) >= 60 {
+                message += "; this box's clock is \(UploadStatus.age(abs(offset) * 1_000_000_000)) off the store's"
+            }
+            checks.append(DoctorCheck("upload store", .pass, message))
+        } catch {
+            checks.append(DoctorCheck("upload store", error.isRetryable ? .warn : .fail, "\(upload.url): \(error)",
+                fix: error.isRetryable ? "check the network (ping the store's host); the agent keeps retrying by itself" : "correct [upload] or the secret file as the message says, then run doctor again"))
+        }
+        if let check = unitNetwork() { checks.append(check) }
+        checks.append(backlog(configuration, upload: upload))
+        return checks
+    }
+
+    /// FAIL when the installed unit gives the agent no network (the shipped `PrivateNetwork=yes`) and no drop-in
+    /// gives it back: the agent would retry for ever. Nil when no unit is installed (a hand-run agent).
+    static func unitNetwork(
+        unitPaths: [String] = [
+            "/etc/systemd/system/station-agent.service", "/lib/systemd/system/station-agent.service",
+            "/usr/lib/systemd/system/station-agent.service",
+        ],
+        dropInDirectories: [String] = [
+            "/etc/systemd/system/station-agent.service.d", "/run/systemd/system/station-agent.service.d",
+            "/lib/systemd/system/station-agent.service.d", "/usr/lib/systemd/system/station-agent.service.d",
+        ]
+    ) -> DoctorCheck? {
+        guard let unit = unitPaths.lazy.compactMap(readSmallFile).first else { return nil }
+        func privateNetwork(_ text: String) -> Bool? {
+            var value: Bool?
+            for line in text.split(separator: "\n") {
+                let trimmed = line.trimmingPrefix { $0 == " " || $0 == "\t" }
+                guard trimmed.hasPrefix("PrivateNetwork=") else { continue }
+                let setting = trimmed.dropFirst("PrivateNetwork=".count).lowercased()
+                value = ["yes", "true", "1", "on"].contains(setting)
+            }
+            return value
+        }
+        var isPrivate = privateNetwork(unit) ?? false
+        for directory in dropInDirectories {
+            guard let handle = opendir(directory) else { continue }
+            defer { closedir(handle) }
+            var names: [String] = []
+            while let entry = readdir(handle) {
+                let name = withUnsafePointer(to: entry.pointee.d_name) {
+                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                }
+                if name.hasSuffix(".conf") { names.append(name) }
+            }
+            for name in names.sorted() {
+                if let text = readSmallFile(directory + "/" + name), let value = privateNetwork(text) { isPrivate = value }
+            }
+        }
+        guard isPrivate else { return DoctorCheck("upload network", .pass, "the service's unit lets the agent reach the network") }
+        return DoctorCheck("upload network", .fail,
+            "the installed unit gives the agent no network (PrivateNetwork=yes): count files would never reach the store",
+            fix: UploadSetup.dropInCommand)
+    }
+
+    /// What waits for the store, from the ledger and the outbox.
+    static func backlog(_ configuration: StationConfiguration, upload: UploadConfiguration) -> DoctorCheck {
+        let outbox = OutboxDirectory(path: configuration.outboxDirectory)
+        var records: [String: UploadRecord] = [:]
+        var problem: UploadProblem?
+        do {
+            let ledger = try UploadLedger(readingDataDirectory: configuration.dataDirectory)
+            defer { ledger.close() }
+            records = try ledger.records(target: upload.url)
+            problem = try ledger.problem(target: upload.url)
+        } catch .noJournal {
+        } catch {
+            return DoctorCheck("upload backlog", .warn, "the upload ledger cannot be read: \(error)", fix: "see the journal line above")
+        }
+        let states = Uploader.states(outbox: outbox, stationID: configuration.stationID, records: records)
+        let waiting = states.filter { $0.state != .acknowledged }
+        guard !waiting.isEmpty else {
+            return DoctorCheck("upload backlog", .pass, states.isEmpty ? "no count files yet" : "all \(states.count) count files acknowledged by the store")
+        }
+        var status = UploadStatus()
+        status.waiting = waiting.count
+        status.waitingSinceNanos = problem?.sinceNanos
+        status.problem = problem.map { _ in "see the upload store line" }
+        let finalWaiting = waiting.filter(\.file.isFinal).count
+        let line = status.line(nowNanos: SystemClock.wallNanos())
+        if finalWaiting > 0 || problem != nil {
+            return DoctorCheck("upload backlog", .warn, line + " (\(finalWaiting) of closed days)" + (problem.map { "; last problem: \($0.message)" } ?? ""),
+                fix: "the running agent sends them by itself once the store answers; station-agent upload sends them now")
+        }
+        return DoctorCheck("upload backlog", .pass, line + " (today's files, sent at the next refresh)")
+    }
+}
