@@ -165,7 +165,7 @@ let package = Package(
             name: "StationAgentTests",
             dependencies: [
                 "StationAgent", "StationConfig", "ScannerProtocols", "ParcelRules", "USBTransport", "SystemSupport",
-                "StationTime",
+                "StationTime", "StoreClient", "StationTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
