@@ -197,7 +197,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "CLITests",
-            dependencies: ["USBEmulator", "StationTestSupport"],
+            dependencies: ["USBEmulator", "StationTestSupport", "StoreClient", "Hashing"],
             swiftSettings: strictSettings),
     ]
 )

@@ -71,6 +71,9 @@ struct UploadCommand: AsyncParsableCommand {
                     _ = try? ledger.recordProblem(target: upload.url, kind: failure.kindKey, message: "\(failure)", atNanos: SystemClock.wallNanos())
                 }
                 pass = done
+                if let offset = client.clockOffsetSeconds, abs(offset) >= 60 {
+                    writeStandardError("note: this box's clock is \(UploadStatus.age(abs(offset) * 1_000_000_000)) \(offset > 0 ? "behind" : "ahead of") the county store's: the upload was signed with the store's time; set the clock (timedatectl, or network time)\n")
+                }
                 states = try uploader.states()
                 problem = try ledger.problem(target: upload.url)
             } catch {
