@@ -155,6 +155,8 @@ public actor DeviceManager {
                 if problem != lastProblem {
                     logger.warning("cannot use scanner '\(assignment.name)' at port \(info.port) yet: \(problem)")
                     lastProblem = problem
+                } else {
+                    logger.debug("scanner '\(assignment.name)' still cannot be used (attempt \(attempt + 1)): the same problem")
                 }
             }
             let delay = Self.retryDelays[min(attempt, Self.retryDelays.count - 1)]

@@ -157,12 +157,14 @@ extension AgentRunTests {
             let scanner = try EmulatedUSBDevice(fixture: fixturePath("keyboard-scanner.umockdev"))
             scanner.holdElsewhere(interface: 0)
             try testbed.plug(scanner)
-            let agent = try BackgroundAgent(["run"], environment: ["STATION_AGENT_DATA_DIR": directory.appendingPathComponent("data").path])
+            let agent = try BackgroundAgent(
+                ["run"], environment: ["STATION_AGENT_DATA_DIR": directory.appendingPathComponent("data").path, "STATION_AGENT_LOG_LEVEL": "debug"])
             defer { agent.kill() }
             // Busy: the agent says so once, in plain words, and keeps trying.
             try await waitUntil(15, "the agent to report the busy scanner") { agent.standardError.contains("cannot use scanner 'honeywell@1-1.2'") }
             #expect(scanner.claimedInterfaces.isEmpty)
-            try await Task.sleep(for: .seconds(2))
+            // Two more attempts (their debug lines show them), and still the one warning.
+            try await waitUntil(15, "two more attempts") { agent.standardError.components(separatedBy: "still cannot be used").count >= 3 }
             #expect(agent.standardError.components(separatedBy: "cannot use scanner").count == 2, "said once, not at every attempt")
             // The other program lets go: the next attempt claims it and scans are read.
             scanner.releaseHold(interface: 0)

@@ -48,7 +48,7 @@ struct FaultTests {
         try writeFile(directory.journalPath, bytes)
 
         let error = try #require(throws: JournalError.self) { try ScanJournal(dataDirectory: directory.dataDirectory) }
-        guard case .newerSchema(let path, 99, 3) = error else {
+        guard case .newerSchema(let path, 99, 4) = error else {
             Issue.record("expected newerSchema, got \(error)")
             return
         }
@@ -58,7 +58,7 @@ struct FaultTests {
         #expect {
             _ = try ScanJournal(dataDirectory: directory.dataDirectory, options: JournalOptions(checksIntegrityAtOpen: false))
         } throws: { error in
-            guard case .newerSchema(_, 99, 3) = error as? JournalError else { return false }
+            guard case .newerSchema(_, 99, 4) = error as? JournalError else { return false }
             return true
         }
         #expect(throws: JournalError.self) { try JournalReader(dataDirectory: directory.dataDirectory) }
@@ -171,7 +171,9 @@ struct FaultTests {
         }
         #expect(faulted, "statistics: \(journal.statistics)")
         #expect(journal.statistics.lastFailure?.contains("full") == true)
-        try await Task.sleep(nanoseconds: 200_000_000)
+        // Two more failed retries, and still no scan reported accepted.
+        let failedBefore = journal.statistics.failedCommits
+        #expect(await eventually(seconds: 10) { journal.statistics.failedCommits >= failedBefore + 2 })
         #expect(completed.current == 0, "a scan was reported accepted while the disk was full")
         #expect(try journal.makeReader().eventCount() == 1)
 
@@ -369,7 +371,8 @@ struct FaultTests {
         stop.increment()
         // Desks that were refused see the stop at once; the others wait on scans the journal holds.
         #expect(await eventually(seconds: 10) { stopped.current >= desks - bound })
-        try await Task.sleep(nanoseconds: 100_000_000)
+        // Every desk has either stopped or waits on a scan the journal holds.
+        #expect(await eventually(seconds: 10) { desks - stopped.current == journal.statistics.pending })
         let waiting = desks - stopped.current
         #expect(waiting <= bound, "\(waiting) desks wait on held scans; at most \(bound) may")
         #expect(journal.statistics.pending == waiting, "statistics: \(journal.statistics)")
