@@ -185,6 +185,10 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
         .testTarget(
+            name: "CountUploadTests",
+            dependencies: ["CountUpload", "CountReports", "StoreClient", "StationTestSupport"],
+            swiftSettings: strictSettings),
+        .testTarget(
             name: "USBTransportTests",
             dependencies: ["USBTransport", "USBEmulator"],
             swiftSettings: strictSettings),

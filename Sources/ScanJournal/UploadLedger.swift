@@ -132,15 +132,7 @@ public final class UploadLedger: @unchecked Sendable {
     /// The problem that keeps `target`'s files waiting, if any.
     public func problem(target: String) throws(JournalError) -> UploadProblem? {
         try run { (connection) throws(SQLiteFailure) in
-            var result: UploadProblem?
-            try connection.query(
-                "SELECT kind, message, since_ns, last_ns, attempts FROM upload_problems WHERE target = ?", [.text(target)]
-            ) { row in
-                result = UploadProblem(
-                    target: target, kind: row.text(0) ?? "", message: row.text(1) ?? "", sinceNanos: row.int(2),
-                    lastNanos: row.int(3), attempts: Int(row.int(4)))
-            }
-            return result
+            try Self.problem(target: target, connection)
         }
     }
 
@@ -158,17 +150,21 @@ public final class UploadLedger: @unchecked Sendable {
                         kind = excluded.kind, message = excluded.message, last_ns = excluded.last_ns
                     """,
                     [.text(target), .text(kind), .text(message), .integer(atNanos), .integer(atNanos)])
-                var result: UploadProblem?
-                try connection.query(
-                    "SELECT kind, message, since_ns, last_ns, attempts FROM upload_problems WHERE target = ?", [.text(target)]
-                ) { row in
-                    result = UploadProblem(
-                        target: target, kind: row.text(0) ?? "", message: row.text(1) ?? "", sinceNanos: row.int(2),
-                        lastNanos: row.int(3), attempts: Int(row.int(4)))
-                }
-                return result ?? UploadProblem(target: target, kind: kind, message: message, sinceNanos: atNanos, lastNanos: atNanos, attempts: 1)
+                return try Self.problem(target: target, connection) ?? UploadProblem(target: target, kind: kind, message: message, sinceNanos: atNanos, lastNanos: atNanos, attempts: 1)
             }
         }
+    }
+
+    private static func problem(target: String, _ connection: Connection) throws(SQLiteFailure) -> UploadProblem? {
+        var result: UploadProblem?
+        try connection.query(
+            "SELECT kind, message, since_ns, last_ns, attempts FROM upload_problems WHERE target = ?", [.text(target)]
+        ) { row in
+            result = UploadProblem(
+                target: target, kind: row.text(0) ?? "", message: row.text(1) ?? "", sinceNanos: row.int(2),
+                lastNanos: row.int(3), attempts: Int(row.int(4)))
+        }
+        return result
     }
 
     public func close() {
