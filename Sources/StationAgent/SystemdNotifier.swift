@@ -1,3 +1,4 @@
+import TextEscaping
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,11 +26,13 @@ public struct SystemdNotifier: Sendable {
 
     public var isActive: Bool { socketPath != nil }
 
-    public func ready(status: String) { send("READY=1\nSTATUS=\(status)") }
-    public func status(_ text: String) { send("STATUS=\(text)") }
+    public func ready(status: String) { send("READY=1\nSTATUS=\(Escaping.text(status))") }
+    /// The text is escaped (``Escaping``): a line feed in a value must not add a variable (READY=1, WATCHDOG=1) to
+    /// the message.
+    public func status(_ text: String) { send("STATUS=\(Escaping.text(text))") }
     public func watchdog() { send("WATCHDOG=1") }
-    public func stopping(status: String) { send("STOPPING=1\nSTATUS=\(status)") }
-    public func reloading(status: String) { send("RELOADING=1\nSTATUS=\(status)") }
+    public func stopping(status: String) { send("STOPPING=1\nSTATUS=\(Escaping.text(status))") }
+    public func reloading(status: String) { send("RELOADING=1\nSTATUS=\(Escaping.text(status))") }
 
     /// Sends one datagram without ever waiting: if the receiver's queue is full the message is
     /// dropped (a STATUS is superseded by the next; a missed WATCHDOG=1 means systemd is not

@@ -52,6 +52,13 @@ struct UploadCommand: AsyncParsableCommand {
                 throw CLIError.runtime(error.description)
             }
         } else {
+            // Root (a technician with sudo) works as the data directory's owner, as `scan` does: the ledger's
+            // files stay the service's, and the secret file is judged as the service would judge it.
+            do {
+                _ = try DataDirectoryOwner.actAsOwner(of: configuration.dataDirectory)
+            } catch {
+                throw CLIError.runtime(error.description)
+            }
             let client: StoreClient
             do {
                 client = try UploadSetup.client(upload)
@@ -59,8 +66,6 @@ struct UploadCommand: AsyncParsableCommand {
                 throw CLIError.usage("configuration error: \(error)")
             }
             do {
-                // Root (a technician with sudo) writes the ledger as the data directory's owner, as `scan` does.
-                _ = try DataDirectoryOwner.actAsOwner(of: configuration.dataDirectory)
                 let ledger = try UploadLedger(dataDirectory: configuration.dataDirectory)
                 defer { ledger.close() }
                 let uploader = Uploader(

@@ -25,13 +25,15 @@ struct SystemdTests {
         #expect(notifier.watchdogInterval == .seconds(15))
         notifier.ready(status: "started")
         notifier.watchdog()
+        // A value with a line feed cannot add a variable of its own (a device name, an error's text).
+        notifier.status("1 scanner(s): x\nREADY=1")
         var received: [String] = []
         var buffer = [UInt8](repeating: 0, count: 512)
-        for _ in 0..<2 {
+        for _ in 0..<3 {
             let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
             if count > 0 { received.append(String(decoding: buffer[0..<count], as: UTF8.self)) }
         }
-        #expect(received == ["READY=1\nSTATUS=started", "WATCHDOG=1"])
+        #expect(received == ["READY=1\nSTATUS=started", "WATCHDOG=1", "STATUS=1 scanner(s): x\\nREADY=1"])
         // Never blocks: with nobody reading, a full queue drops messages instead of hanging.
         let start = ContinuousClock.now
         for _ in 0..<1000 { notifier.status("flood") }
