@@ -8,11 +8,20 @@
  *                                  prints the wall clock after the last write, when the Enter press has
  *                                  been taken by the host (f_hid accepts a report only once the one
  *                                  before it was transferred). Gives up after 30 s.
+ *   e2e-helper clock               the kernel's clock state as adjtimex(2) with modes 0 reads it (what the
+ *                                  agent's isSynchronized does): "synchronised" or "unsynchronised", then
+ *                                  the return value, status, maxerror and esterror; exit 0 synchronised,
+ *                                  1 unsynchronised, 2 if adjtimex failed
+ *   e2e-helper clock-sync          (root) mark the kernel's clock synchronised, as an NTP daemon does:
+ *                                  ADJ_STATUS without STA_UNSYNC, maxerror 1000 us, esterror 100 us;
+ *                                  then prints the state as "clock" does. The kernel sets STA_UNSYNC
+ *                                  again only once maxerror grew past 16 s (500 us a second: ~9 hours)
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -101,6 +110,35 @@ static int type_code(const char *device, const char *code) {
     return 0;
 }
 
+/* adjtimex with modes 0 only reads; synchronised as the agent decides it: not TIME_ERROR, no STA_UNSYNC. */
+static int clock_state(void) {
+    struct timex tx;
+    memset(&tx, 0, sizeof tx);
+    int state = adjtimex(&tx);
+    if (state < 0) {
+        printf("error adjtimex: %s\n", strerror(errno));
+        return 2;
+    }
+    int synced = state != TIME_ERROR && (tx.status & STA_UNSYNC) == 0;
+    printf("%s return=%d status=0x%x maxerror=%ld esterror=%ld\n", synced ? "synchronised" : "unsynchronised", state,
+           (unsigned)tx.status, (long)tx.maxerror, (long)tx.esterror);
+    return synced ? 0 : 1;
+}
+
+static int clock_sync(void) {
+    struct timex tx;
+    memset(&tx, 0, sizeof tx);
+    if (adjtimex(&tx) < 0) { fprintf(stderr, "e2e-helper: adjtimex: %s\n", strerror(errno)); return 2; }
+    int status = tx.status & ~STA_UNSYNC;
+    memset(&tx, 0, sizeof tx);
+    tx.modes = ADJ_STATUS | ADJ_MAXERROR | ADJ_ESTERROR;
+    tx.status = status;
+    tx.maxerror = 1000;
+    tx.esterror = 100;
+    if (adjtimex(&tx) < 0) { fprintf(stderr, "e2e-helper: adjtimex(ADJ_STATUS): %s\n", strerror(errno)); return 2; }
+    return clock_state();
+}
+
 int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "now") == 0) {
         char when[32];
@@ -110,6 +148,8 @@ int main(int argc, char **argv) {
     }
     if (argc == 2 && strcmp(argv[1], "ts") == 0) return timestamp_lines();
     if (argc == 4 && strcmp(argv[1], "type") == 0) return type_code(argv[2], argv[3]);
-    fprintf(stderr, "usage: e2e-helper now | ts | type DEVICE CODE\n");
+    if (argc == 2 && strcmp(argv[1], "clock") == 0) return clock_state();
+    if (argc == 2 && strcmp(argv[1], "clock-sync") == 0) return clock_sync();
+    fprintf(stderr, "usage: e2e-helper now | ts | type DEVICE CODE | clock | clock-sync\n");
     return 2;
 }
