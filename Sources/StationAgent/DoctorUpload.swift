@@ -48,9 +48,10 @@ extension Doctor {
         return checks
     }
 
-    /// FAIL when the installed unit gives the agent no network (the shipped `PrivateNetwork=yes`) and no drop-in
-    /// gives it back: the agent would retry for ever. Nil when no unit is installed (a hand-run agent).
-    static func unitNetwork(
+    /// FAIL when the installed unit lets the agent make no IP socket or pass no IP traffic (the shipped
+    /// `RestrictAddressFamilies=AF_UNIX AF_NETLINK` and `IPAddressDeny=any`) and no drop-in allows them: the agent
+    /// would retry for ever. Nil when no unit is installed (a hand-run agent).
+    public static func unitNetwork(
         unitPaths: [String] = [
             "/etc/systemd/system/station-agent.service", "/lib/systemd/system/station-agent.service",
             "/usr/lib/systemd/system/station-agent.service",
@@ -61,17 +62,7 @@ extension Doctor {
         ]
     ) -> DoctorCheck? {
         guard let unit = unitPaths.lazy.compactMap(readSmallFile).first else { return nil }
-        func privateNetwork(_ text: String) -> Bool? {
-            var value: Bool?
-            for line in text.split(separator: "\n") {
-                let trimmed = line.trimmingPrefix { $0 == " " || $0 == "\t" }
-                guard trimmed.hasPrefix("PrivateNetwork=") else { continue }
-                let setting = trimmed.dropFirst("PrivateNetwork=".count).lowercased()
-                value = ["yes", "true", "1", "on"].contains(setting)
-            }
-            return value
-        }
-        var isPrivate = privateNetwork(unit) ?? false
+        var texts = [unit]
         for directory in dropInDirectories {
             guard let handle = opendir(directory) else { continue }
             defer { closedir(handle) }
@@ -82,14 +73,70 @@ extension Doctor {
                 }
                 if name.hasSuffix(".conf") { names.append(name) }
             }
-            for name in names.sorted() {
-                if let text = readSmallFile(directory + "/" + name), let value = privateNetwork(text) { isPrivate = value }
+            texts += names.sorted().compactMap { readSmallFile(directory + "/" + $0) }
+        }
+        let network = UnitNetwork(texts)
+        guard !network.allowsInternet else {
+            return DoctorCheck("upload network", .pass, "the service's unit lets the agent reach the network")
+        }
+        return DoctorCheck("upload network", .fail,
+            "the installed unit lets the agent make no IP connection (\(network.reason)): count files would never reach the store",
+            fix: UploadSetup.dropInCommand)
+    }
+
+    /// What a unit and its drop-ins, in order, say of IP sockets and traffic (systemd.exec, systemd.resource-control):
+    /// an empty assignment resets a list, `~` denies the families that follow.
+    struct UnitNetwork {
+        var families: Set<String>?
+        var familiesDenied = false
+        var ipDenied = false
+        var privateNetwork = false
+
+        init(_ texts: [String]) {
+            for text in texts {
+                for line in text.split(separator: "\n") {
+                    let trimmed = line.trimmingPrefix { $0 == " " || $0 == "\t" }
+                    guard let equals = trimmed.firstIndex(of: "=") else { continue }
+                    let key = trimmed[..<equals]
+                    let value = trimmed[trimmed.index(after: equals)...].trimmingPrefix { $0 == " " }
+                    switch key {
+                    case "RestrictAddressFamilies":
+                        if value.isEmpty {
+                            families = nil
+                            familiesDenied = false
+                        } else {
+                            let deny = value.hasPrefix("~")
+                            let names = (deny ? value.dropFirst() : value).split(separator: " ").map(String.init)
+                            if deny {
+                                families = (families ?? []).union(names)
+                                familiesDenied = true
+                            } else {
+                                families = (familiesDenied ? [] : families ?? []).union(names)
+                                familiesDenied = false
+                            }
+                        }
+                    case "IPAddressDeny":
+                        ipDenied = !value.isEmpty
+                    case "PrivateNetwork":
+                        privateNetwork = ["yes", "true", "1", "on"].contains(value.lowercased())
+                    default:
+                        continue
+                    }
+                }
             }
         }
-        guard isPrivate else { return DoctorCheck("upload network", .pass, "the service's unit lets the agent reach the network") }
-        return DoctorCheck("upload network", .fail,
-            "the installed unit gives the agent no network (PrivateNetwork=yes): count files would never reach the store",
-            fix: UploadSetup.dropInCommand)
+
+        var allowsInternet: Bool { reason.isEmpty }
+
+        var reason: String {
+            if privateNetwork { return "PrivateNetwork=yes" }
+            if let families {
+                let hasInet = families.contains("AF_INET") || families.contains("AF_INET6")
+                if familiesDenied == hasInet { return "RestrictAddressFamilies without AF_INET" }
+            }
+            if ipDenied { return "IPAddressDeny=any" }
+            return ""
+        }
     }
 
     /// What waits for the store, from the ledger and the outbox.

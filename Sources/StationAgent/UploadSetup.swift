@@ -99,16 +99,12 @@ public enum UploadSetup {
     public static let dropInCommand =
         "install -D -m 0644 /usr/share/station-agent/upload-network.conf /etc/systemd/system/station-agent.service.d/upload-network.conf && systemctl daemon-reload && systemctl restart station-agent"
 
-    /// Whether this process sees a network interface besides loopback (not so under `PrivateNetwork=yes`).
-    public static func hasNetworkInterface() -> Bool {
-        guard let list = if_nameindex() else { return true }
-        defer { if_freenameindex(list) }
-        var entry = list
-        while entry.pointee.if_index != 0 {
-            if let name = entry.pointee.if_name, String(cString: name) != "lo" { return true }
-            entry += 1
-        }
-        return false
+    /// Whether this process may make an IP socket (not so under the shipped unit's `RestrictAddressFamilies`).
+    public static func mayMakeIPSockets() -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { return errno != EAFNOSUPPORT && errno != EPERM }
+        close(fd)
+        return true
     }
 
     /// The client of `[upload]`, for the user running this process.
@@ -162,9 +158,9 @@ public final class AgentUploadService: Service, Sendable {
             outbox: OutboxDirectory(path: configuration.outboxDirectory), stationID: configuration.stationID, logger: logger)
         let uploads = UploadService(uploader: uploader, intervalSeconds: upload.intervalSeconds, logger: logger)
         service.value = uploads
-        if !UploadSetup.hasNetworkInterface() {
+        if !UploadSetup.mayMakeIPSockets() {
             logger.error(
-                "count files cannot reach \(upload.url): this agent sees no network interface but lo (the systemd unit's PrivateNetwork=yes); install the drop-in: \(UploadSetup.dropInCommand)")
+                "count files cannot reach \(upload.url): this agent may not make IP connections (the systemd unit's RestrictAddressFamilies); install the drop-in: \(UploadSetup.dropInCommand)")
         }
         logger.info("uploading count files to \(upload.url) (every \(upload.intervalSeconds) s at most, and after each refresh)")
         try await uploads.run()

@@ -1,0 +1,34 @@
+import Foundation
+import StationAgent
+import StationTestSupport
+import Testing
+
+/// The shipped unit lets the agent make no IP connection; the upload drop-in gives exactly that back, and `doctor`
+/// tells the two apart by reading them as systemd does (issue #12, #16).
+@Suite("The unit's network for the uploader")
+struct UnitNetworkTests {
+    static let deploy = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("deploy").path
+
+    @Test("shipped unit: no IP (doctor FAILs with the drop-in's command); with the drop-in: PASS; no unit: no line")
+    func shippedAndDropIn() throws {
+        let unit = Self.deploy + "/station-agent.service"
+        let shipped = try #require(Doctor.unitNetwork(unitPaths: [unit], dropInDirectories: []))
+        #expect(shipped.status == .fail)
+        #expect(shipped.message.contains("RestrictAddressFamilies"), "\(shipped.message)")
+        #expect(shipped.fix.contains("upload-network.conf"))
+
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try FileManager.default.copyItem(atPath: Self.deploy + "/upload-network.conf", toPath: directory.path + "/upload-network.conf")
+        let withDropIn = try #require(Doctor.unitNetwork(unitPaths: [unit], dropInDirectories: [directory.path]))
+        #expect(withDropIn.status == .pass, "\(withDropIn.message)")
+        #expect(Doctor.unitNetwork(unitPaths: [directory.path + "/none.service"], dropInDirectories: []) == nil)
+    }
+
+    @Test("the shipped unit has no network namespace of its own: udev's hotplug events must reach the agent")
+    func noPrivateNetwork() throws {
+        let text = try String(contentsOfFile: Self.deploy + "/station-agent.service", encoding: .utf8)
+        #expect(!text.split(separator: "\n").contains { $0.hasPrefix("PrivateNetwork=yes") })
+    }
+}
