@@ -1,8 +1,11 @@
 # station-agent: `make run` and `make test` do everything on a fresh Debian 12 box.
 SHELL := /bin/bash
 SWIFT ?= swift
-# Debian packages the build and the tests need. umockdev is for the device tests only.
-APT_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev libssl-dev tzdata umockdev libumockdev-dev sqlite3 python3 faketime
+# Debian packages the build and the tests need. umockdev is for the device tests only; Swift (OpenStack's, with
+# its S3 API), memcached, nginx-light and openssl are the real upload targets the store tests start on 127.0.0.1
+# (Tests/Servers/stores). Not python3-swiftclient: its /usr/bin/swift would shadow the Swift toolchain.
+APT_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev tzdata umockdev libumockdev-dev sqlite3 python3 faketime \
+	swift swift-proxy swift-object swift-container swift-account memcached nginx-light openssl
 # `make run` keeps its data here, so it needs no root and no configuration file.
 DATA_DIR ?= $(CURDIR)/data
 # One test at a time: the suite has device tests that take turns on the one umockdev test bed, and tests that
@@ -14,6 +17,13 @@ TEST_FLAGS ?= --no-parallel
 # instead of running into the CI's own limit with nothing said.
 TEST_TIMEOUT ?= 1500
 RUN_TESTS = STATION_AGENT_REQUIRE_DEVICE_TESTS=1 timeout --kill-after=30 $(TEST_TIMEOUT) umockdev-wrapper
+# The store servers of a test run: started before the tests, stopped by their PIDs after them, also when the tests
+# fail or are interrupted (the trap). The tests find them through STATION_AGENT_STORES. Their folder is under
+# .build on purpose: Swift needs a file system with user xattrs (ext4; /tmp may be a tmpfs without them).
+STORES := Tests/Servers/stores
+STORES_DIR ?= $(CURDIR)/.build/stores
+WITH_STORES = $(STORES) start $(STORES_DIR) || exit 1; trap '$(STORES) stop $(STORES_DIR)' EXIT; trap 'exit 130' INT TERM; \
+	export STATION_AGENT_STORES=$(STORES_DIR)/env;
 # Each run's whole output is kept in .build/<target>.log. When a run fails, the lines that say why
 # (failed tests, umockdev/GLib errors, crashes, the time limit) are said again at the end, where the
 # tail of a CI log shows them, not above a crash report's registers and library list.
@@ -55,11 +65,11 @@ test: test-debug test-release
 
 test-debug: deps
 	$(SWIFT) build --build-tests
-	$(RUN_TESTS) $(SWIFT) test --skip-build $(TEST_FLAGS) 2>&1 | tee $(TEST_LOG); $(WHY_FAILED)
+	$(WITH_STORES) $(RUN_TESTS) $(SWIFT) test --skip-build $(TEST_FLAGS) 2>&1 | tee $(TEST_LOG); $(WHY_FAILED)
 
 test-release: deps
 	$(SWIFT) build -c release --build-tests
-	$(RUN_TESTS) $(SWIFT) test -c release --skip-build $(TEST_FLAGS) 2>&1 | tee $(TEST_LOG); $(WHY_FAILED)
+	$(WITH_STORES) $(RUN_TESTS) $(SWIFT) test -c release --skip-build $(TEST_FLAGS) 2>&1 | tee $(TEST_LOG); $(WHY_FAILED)
 
 ## e2e: the real-kernel end-to-end test: a QEMU guest with Debian's kernel, udevd, dummy_hcd
 ## gadget scanners and the release-built agent as the station-agent user (see e2e/README.md).

@@ -199,6 +199,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
+        // The county store client against real servers on 127.0.0.1 (Tests/Servers/stores), and its pure parts.
+        .testTarget(
+            name: "StoreClientTests",
+            dependencies: ["StoreClient", "Hashing", "StationTestSupport", "StationTime", "SystemSupport"],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "CLITests",
             dependencies: ["USBEmulator", "StationTestSupport", "StoreClient", "Hashing"],

@@ -1,6 +1,5 @@
 // The public face of the county store client (SPEC §8). The uploader (CountUpload), `doctor` and `rollup`
-// use only what is declared here. Bodies are filled in by the store-client work (CCurl shim, SigV4, S3, HTTP
-// PUT); until then every call answers `.notBuilt`.
+// use only what is declared here and in StoreClient.swift (the client itself).
 
 /// A secret (S3 secret key, bearer token, basic-auth password). It never prints: `description` is a mask.
 public struct StoreSecret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
@@ -100,56 +99,93 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case badReply(String)
     /// The settings cannot work (bad URL, unreadable ca_file, libcurl could not start).
     case settings(String)
-    /// Placeholder until the client is built.
-    case notBuilt
 
-    public var description: String { "\(self)" }
+    /// What happened and what to do, in one line, for the log, `doctor` and `upload --status`.
+    public var description: String {
+        switch self {
+        case .unreachable(let detail):
+            "cannot reach the store (\(detail)): check the box's network and the store's address in [upload]; "
+                + "the upload is tried again"
+        case .timedOut(let detail):
+            "the store did not answer in time (\(detail)): the network is slow or down, or the store is overloaded; "
+                + "the upload is tried again"
+        case .tls(let detail):
+            "the secure connection to the store failed (\(detail)): check ca_file in [upload] (the CA that signed "
+                + "the store's certificate) and the box's clock"
+        case .credentials(let status, let code, let message):
+            Self.credentialsDescription(status: status, code: code, message: message)
+        case .clockSkew(let message):
+            "the store refuses the request's time even when signed with the store's own clock (\(message)): set "
+                + "the box's clock (NTP)"
+        case .noBucket(let detail):
+            "the bucket or folder does not exist (\(detail)): check url in [upload]; the county creates the bucket"
+        case .tooLarge(let detail):
+            "the store refuses a file this large (\(detail)): ask the county to raise the store's size limit"
+        case .storeFull(let detail):
+            "the store is full or over its quota (\(detail)): ask the county to free space or raise the quota"
+        case .server(let status, let code, let message):
+            if status >= 500 {
+                "the store has a problem (\(Self.answer(status, code, message))): the upload is tried again"
+            } else {
+                "the store refuses the request (\(Self.answer(status, code, message))): check the [upload] "
+                    + "settings (is this an S3 store?); the upload is tried again"
+            }
+        case .badReply(let detail):
+            "the store's answer does not prove the file arrived intact (\(detail)): the file is sent again"
+        case .settings(let detail):
+            "the upload settings cannot work: \(detail)"
+        }
+    }
 
     /// Whether trying again later may succeed without a person changing anything.
     public var isRetryable: Bool {
         switch self {
         case .unreachable, .timedOut, .server, .badReply, .clockSkew: true
-        case .tls, .credentials, .noBucket, .tooLarge, .storeFull, .settings, .notBuilt: false
+        case .tls, .credentials, .noBucket, .tooLarge, .storeFull, .settings: false
         }
     }
 
-    public var kindKey: String { "\(self)" }
-}
-
-/// A client of one store. One instance is used from one thread at a time (the uploader's); it keeps its
-/// connection alive between requests and learns the store's clock when the store says the local one is off.
-public final class StoreClient: @unchecked Sendable {
-    public let target: StoreTarget
-
-    public init(target: StoreTarget) throws(StoreError) {
-        self.target = target
-        throw .notBuilt
+    /// The same for every failure of one kind, whatever the details (times, byte counts) of each attempt:
+    /// `unreachable`, `timedOut`, `tls`, `credentials:<S3 code or HTTP status>`, `clockSkew`, `noBucket`,
+    /// `tooLarge`, `storeFull`, `server:<status>[:<S3 code>]`, `badReply`, `settings:<what>`.
+    public var kindKey: String {
+        switch self {
+        case .unreachable: "unreachable"
+        case .timedOut: "timedOut"
+        case .tls: "tls"
+        case .credentials(let status, let code, _): "credentials:\(code ?? String(status))"
+        case .clockSkew: "clockSkew"
+        case .noBucket: "noBucket"
+        case .tooLarge: "tooLarge"
+        case .storeFull: "storeFull"
+        case .server(let status, let code, _): code.map { "server:\(status):\($0)" } ?? "server:\(status)"
+        case .badReply: "badReply"
+        case .settings(let detail): "settings:\(detail)"
+        }
     }
 
-    /// PUT `body` at `key` (relative to the target's prefix or base URL, e.g.
-    /// `date=2026-12-03/station=x/x_2026-12-03.json`). S3: signed SigV4 with `x-amz-content-sha256` and
-    /// `Content-MD5`, the ETag checked; on RequestTimeTooSkewed it signs again with the store's `Date` once.
-    public func put(_ key: String, body: [UInt8], contentType: String) throws(StoreError) -> StoreReceipt {
-        throw .notBuilt
+    private static func answer(_ status: Int, _ code: String?, _ message: String) -> String {
+        var text = String(status)
+        if let code { text += " " + code }
+        if !message.isEmpty { text += ": " + message }
+        return text
     }
 
-    /// GET the object at `key`.
-    public func get(_ key: String) throws(StoreError) -> [UInt8] {
-        throw .notBuilt
+    private static func credentialsDescription(status: Int, code: String?, message: String) -> String {
+        let answer = answer(status, code, message)
+        switch code {
+        case "SignatureDoesNotMatch":
+            return "the store refuses the secret (\(answer)): check access_key_id and the secret in secret_file"
+        case "InvalidAccessKeyId":
+            return "the store does not know the access key (\(answer)): check access_key_id in [upload]"
+        case "AccessDenied":
+            return "the store accepts the key but denies the request (\(answer)): ask the county to let this key "
+                + "write (s3:PutObject) and list (s3:ListBucket) under the station's prefix"
+        case nil:
+            return "the store refuses the credentials (\(answer)): check username in [upload] and the token or "
+                + "password in secret_file"
+        default:
+            return "the store refuses the credentials (\(answer)): check access_key_id and the secret in secret_file"
+        }
     }
-
-    /// Every object under `prefix` (relative to the target's prefix), all pages (S3 ListObjectsV2).
-    public func list(_ prefix: String) throws(StoreError) -> [StoreObject] {
-        throw .notBuilt
-    }
-
-    /// One signed request that proves the settings (S3: the bucket answers a signed request; HTTP: the base
-    /// URL accepts the credentials). For `doctor`.
-    public func probe() throws(StoreError) -> StoreReceipt {
-        throw .notBuilt
-    }
-
-    /// How far the local clock is behind the store's (store − local), in seconds, once learned from a
-    /// RequestTimeTooSkewed answer; nil while the store has not complained.
-    public var clockOffsetSeconds: Int64? { nil }
 }
