@@ -47,7 +47,6 @@ extension StoreError {
         case .server(let status, _, _): "store answers \(status)"
         case .badReply: "store's answer does not confirm the bytes"
         case .settings: "upload settings cannot work"
-        case .notBuilt: "store client not built"
         }
     }
 }

@@ -184,9 +184,10 @@ final class BackgroundAgent: @unchecked Sendable {
     private let lock = NSLock()
     private var errorData = Data()
 
-    init(_ arguments: [String], environment: [String: String]) throws {
-        process.executableURL = URL(fileURLWithPath: AgentProcess.agentPath)
-        process.arguments = arguments
+    /// - Parameter launcher: a program and its arguments that start the agent (e.g. `/usr/bin/faketime -f +20m`).
+    init(_ arguments: [String], environment: [String: String], launcher: [String] = []) throws {
+        process.executableURL = URL(fileURLWithPath: launcher.first ?? AgentProcess.agentPath)
+        process.arguments = launcher.isEmpty ? arguments : Array(launcher.dropFirst()) + [AgentProcess.agentPath] + arguments
         // Joins the test bed: the test that starts it holds it.
         var env = ProcessInfo.processInfo.environment
         env["STATION_AGENT_CONFIG"] = ""

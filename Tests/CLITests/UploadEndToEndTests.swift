@@ -403,10 +403,21 @@ struct UploadEndToEndTests {
         }
     }
 
-    /// libfaketime for the agent, the multi-threaded build; the monotonic clock left alone.
-    static func fakeTime(_ spec: String) -> [String: String] {
-        ["LD_PRELOAD": "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1", "FAKETIME": spec,
-         "FAKETIME_DONT_FAKE_MONOTONIC": "1", "FAKETIME_NO_CACHE": "1"]
+    /// Debian's `faketime` wrapper (it sets up libfaketime's shared state: with only `LD_PRELOAD` and `FAKETIME`
+    /// set by hand, the agent saw no command-line arguments). It replaces `LD_PRELOAD`, so an agent started by it is
+    /// outside the USB emulator: these tests need no scanner.
+    /// The monotonic clock is left alone (`FAKETIME_DONT_FAKE_MONOTONIC=1`): with it faked, the agent's timed waits
+    /// never ended.
+    static func fakeTime(_ spec: String) -> [String] {
+        let faketime = ["/usr/bin/env", "FAKETIME_DONT_FAKE_MONOTONIC=1", "/usr/bin/faketime"]
+        return spec.hasPrefix("+") || spec.hasPrefix("-") ? faketime + ["-f", spec] : faketime + [spec]
+    }
+
+    /// The agent under `faketime`.
+    static func agentAt(_ spec: String, _ arguments: [String], environment: [String: String]) throws -> AgentProcess.Result {
+        let launcher = fakeTime(spec)
+        return try AgentProcess.run(launcher[0], Array(launcher.dropFirst()) + [AgentProcess.agentPath] + arguments,
+                                    environment: environment, removing: AgentProcess.testbedVariables)
     }
 
     @Test("60 days offline: 120 final files and today's, sent oldest day first, final before open, all acknowledged", .timeLimit(.minutes(5)))
@@ -423,9 +434,8 @@ struct UploadEndToEndTests {
         let days = (1...60).reversed().map { formatter.string(from: today.addingTimeInterval(Double(-$0) * 86_400)) }
         let scans = try await offThePool {
             try days.enumerated().map { index, day in
-                try AgentProcess.agent(
-                    ["scan", String(format: "SF1%013d", index + 1), "--in", "--config", setup.config],
-                    environment: setup.environment.merging(Self.fakeTime("@\(day) 10:00:00")) { $1 })
+                try Self.agentAt("\(day) 02:00:00", ["scan", String(format: "SF1%013d", index + 1), "--in", "--config", setup.config],
+                                 environment: setup.environment)
             }
         }
         #expect(scans.allSatisfy { $0.status == 0 }, "\(scans.first { $0.status != 0 }?.standardError ?? "")")
@@ -465,10 +475,7 @@ struct UploadEndToEndTests {
             defer { setup.remove() }
             try testbed.add(fixture: fixturePath("roothub.umockdev"))
             let client = try stores.s3Client(prefix: setup.prefix)
-            var environment = setup.environment.merging(Self.fakeTime("+20m")) { $1 }
-            // Under the emulator, libfaketime joins umockdev's preload.
-            environment["LD_PRELOAD"] = (ProcessInfo.processInfo.environment["LD_PRELOAD"].map { $0 + " " } ?? "") + environment["LD_PRELOAD"]!
-            let agent = try BackgroundAgent(["run", "--config", setup.config], environment: environment)
+            let agent = try BackgroundAgent(["run", "--config", setup.config], environment: setup.environment, launcher: Self.fakeTime("+20m"))
             defer { agent.kill() }
             do {
                 try await waitUntil(30, "the files sent despite the clock") { (try? Self.mirrors(setup.localFiles(), Self.bucket(client))) == true }
@@ -481,9 +488,11 @@ struct UploadEndToEndTests {
             #expect(agent.standardError.contains("ahead of the county store's"), "\(agent.standardError)")
 
             // Three years behind: `upload` of what the stop rewrote.
-            let upload = try AgentProcess.agent(["upload", "--config", setup.config], environment: setup.environment.merging(Self.fakeTime("-3y")) { $1 })
+            let upload = try Self.agentAt("-3y", ["upload", "--config", setup.config], environment: setup.environment)
             #expect(upload.status == 0, "\(upload.standardOutput)\(upload.standardError)")
             #expect(Self.mirrors(setup.localFiles(), try Self.bucket(client)))
+            #expect(upload.standardError.contains("ahead of the county store's") == false && upload.standardError.contains("behind the county store's"),
+                "\(upload.standardError)")
         }
     }
 }
