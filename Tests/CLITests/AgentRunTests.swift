@@ -183,9 +183,11 @@ final class BackgroundAgent: @unchecked Sendable {
     private let errorPipe = Pipe()
     private let lock = NSLock()
     private var errorData = Data()
+    private let launched: Bool
 
     /// - Parameter launcher: a program and its arguments that start the agent (e.g. `/usr/bin/faketime -f +20m`).
     init(_ arguments: [String], environment: [String: String], launcher: [String] = []) throws {
+        launched = !launcher.isEmpty
         process.executableURL = URL(fileURLWithPath: launcher.first ?? AgentProcess.agentPath)
         process.arguments = launcher.isEmpty ? arguments : Array(launcher.dropFirst()) + [AgentProcess.agentPath] + arguments
         // Joins the test bed: the test that starts it holds it.
@@ -211,7 +213,22 @@ final class BackgroundAgent: @unchecked Sendable {
         return String(decoding: errorData, as: UTF8.self)
     }
 
-    func signal(_ number: Int32) { Foundation.kill(process.processIdentifier, number) }
+    /// Signals the agent. Under a launcher that forks it and waits (Debian's `faketime` does, and forwards no
+    /// signal), the launcher's descendants get the signal, and the launcher ends when the agent does.
+    func signal(_ number: Int32) {
+        guard launched else { Foundation.kill(process.processIdentifier, number); return }
+        for pid in Self.descendants(of: process.processIdentifier) { Foundation.kill(pid, number) }
+    }
+
+    /// The processes below `pid`, from `/proc/PID/task/*/children`.
+    private static func descendants(of pid: Int32) -> [Int32] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        let children = tasks.flatMap { task in
+            ((try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? "")
+                .split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+        return children + children.flatMap { descendants(of: $0) }
+    }
 
     func waitForExit(timeout: Double) async throws -> Int32 {
         try await waitUntil(timeout, "the agent to exit") { [process] in !process.isRunning }
@@ -220,7 +237,9 @@ final class BackgroundAgent: @unchecked Sendable {
     }
 
     func kill() {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        guard process.isRunning else { return }
+        if launched { signal(SIGKILL) }
+        Foundation.kill(process.processIdentifier, SIGKILL)
     }
 }
 

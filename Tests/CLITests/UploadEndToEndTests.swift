@@ -205,7 +205,12 @@ struct UploadEndToEndTests {
             #expect(!agent.standardError.contains(" ERROR ") && !agent.standardError.contains(" CRITICAL "), "\(agent.standardError)")
             #expect(!agent.standardError.contains(stores.secret("STORES_S3_SECRET_FILE")), "the secret is never logged")
 
-            // The stop rewrote today's files after the last upload: they wait, and `upload` sends them.
+            // A scan by hand while the agent is stopped, and `export`: today's files are rewritten, they wait, and
+            // `upload` sends them. (The stop's own last refresh may or may not be sent before the agent exits.)
+            let scan = try AgentProcess.agent(["scan", "SF1000000000099", "--in", "--config", setup.config], environment: setup.environment)
+            #expect(scan.status == 0, "\(scan.standardError)")
+            let export = try AgentProcess.agent(["export", "--config", setup.config], environment: setup.environment)
+            #expect(export.status == 0, "\(export.standardError)")
             let waiting = try setup.status().document
             #expect((waiting["waiting"] as? Int ?? 0) >= 1, "\(waiting)")
             let upload = try AgentProcess.agent(["upload", "--config", setup.config], environment: setup.environment)
@@ -487,7 +492,12 @@ struct UploadEndToEndTests {
             #expect(try await agent.waitForExit(timeout: 20) == 0)
             #expect(agent.standardError.contains("ahead of the county store's"), "\(agent.standardError)")
 
-            // Three years behind: `upload` of what the stop rewrote.
+            // Three years behind: `upload` of today's file, rewritten by one more scan (at the true time) and `export`.
+            let scan = try AgentProcess.agent(["scan", "SF1000000000099", "--in", "--config", setup.config], environment: setup.environment)
+            #expect(scan.status == 0, "\(scan.standardError)")
+            let export = try AgentProcess.agent(["export", "--config", setup.config], environment: setup.environment)
+            #expect(export.status == 0, "\(export.standardError)")
+            #expect(Self.mirrors(setup.localFiles(), try Self.bucket(client)) == false, "today's file rewritten, not yet sent")
             let upload = try Self.agentAt("-3y", ["upload", "--config", setup.config], environment: setup.environment)
             #expect(upload.status == 0, "\(upload.standardOutput)\(upload.standardError)")
             #expect(Self.mirrors(setup.localFiles(), try Self.bucket(client)))
