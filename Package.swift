@@ -109,6 +109,12 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
+        // MARK: The county roll-up (SPEC §9): many stations' count files into one table and one page
+        .target(
+            name: "CountRollup",
+            dependencies: ["CountReports", "Hashing", "StationTime", "StoreClient", "SystemSupport", "TextEscaping"],
+            swiftSettings: strictSettings),
+
         // MARK: The agent: wires devices, rules, journal and reports
         .target(
             name: "StationAgent",
@@ -125,7 +131,7 @@ let package = Package(
         .executableTarget(
             name: "StationAgentCLI",
             dependencies: [
-                "CommandCards", "Hashing", "SystemSupport", "CountUpload", "StoreClient",
+                "CommandCards", "Hashing", "SystemSupport", "CountUpload", "CountRollup", "StoreClient",
                 "StationAgent", "USBTransport", "ScannerProtocols", "ParcelRules", "ScanJournal", "StationConfig",
                 "StationTime", "CountReports", "TextEscaping",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -206,7 +212,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "CLITests",
-            dependencies: ["USBEmulator", "StationTestSupport", "StoreClient", "Hashing"],
+            dependencies: ["USBEmulator", "StationTestSupport", "StoreClient", "Hashing", "CountReports", "ParcelRules", "StationTime"],
             swiftSettings: strictSettings),
     ]
 )

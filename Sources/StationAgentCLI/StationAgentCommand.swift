@@ -18,6 +18,7 @@ struct StationAgentCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, DevicesCommand.self, DoctorCommand.self, ScanCommand.self, ScansCommand.self,
             CardsCommand.self, UdevRulesCommand.self, CountsCommand.self, ExportCommand.self, VerifyCommand.self, UploadCommand.self,
+            RollupCommand.self,
         ])
 
     /// Runs the command, mapping outcomes to SPEC §2's exit statuses: 0 success, 1 runtime
