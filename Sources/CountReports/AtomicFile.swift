@@ -132,9 +132,7 @@ public enum AtomicFile {
         defer { closedir(handle) }
         var stale: [String] = []
         while let entry = readdir(handle) {
-            let entryName = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
+            let entryName = directoryEntryName(entry)
             if isTemporaryName(entryName, for: name), directory + "/" + entryName != current { stale.append(entryName) }
         }
         for entryName in stale { unlink(directory + "/" + entryName) }

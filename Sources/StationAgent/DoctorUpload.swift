@@ -6,6 +6,7 @@ import StationTime
 import StoreClient
 #if canImport(Glibc)
 import Glibc
+import SystemSupport
 #endif
 
 /// `doctor`'s lines for `[upload]` (SPEC §8): the secret file's owner and mode (for the service user), one signed
@@ -68,9 +69,7 @@ extension Doctor {
             defer { closedir(handle) }
             var names: [String] = []
             while let entry = readdir(handle) {
-                let name = withUnsafePointer(to: entry.pointee.d_name) {
-                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-                }
+                let name = directoryEntryName(entry)
                 if name.hasSuffix(".conf") { names.append(name) }
             }
             texts += names.sorted().compactMap { readSmallFile(directory + "/" + $0) }

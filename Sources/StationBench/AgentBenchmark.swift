@@ -2,6 +2,7 @@ import ArgumentParser
 import StationTime
 #if canImport(Glibc)
 import Glibc
+import SystemSupport
 #endif
 
 /// `station-bench agent`: the agent's footprint as a box sees it: the size of its binary, the time
@@ -138,9 +139,7 @@ func listDirectory(_ path: String) -> [String] {
     defer { closedir(directory) }
     var names: [String] = []
     while let entry = readdir(directory) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-        }
+        let name = directoryEntryName(entry)
         if name != "." && name != ".." { names.append(name) }
     }
     return names

@@ -109,3 +109,11 @@ public func hex4(_ value: UInt16) -> String {
     let digits = String(value, radix: 16)
     return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
 }
+
+/// The name of a `readdir` entry, read where it lies. Not through a copy of `d_name`: glibc declares it 256 bytes
+/// but the kernel packs entries by their names' lengths, so a copy of the whole field can read past the end of the
+/// last entry of the buffer into an unmapped page (seen: a segmentation fault in a walk of 186,000 files).
+public func directoryEntryName(_ entry: UnsafeMutablePointer<dirent>) -> String {
+    let offset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+    return String(cString: (UnsafeRawPointer(entry) + offset).assumingMemoryBound(to: CChar.self))
+}

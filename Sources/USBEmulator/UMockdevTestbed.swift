@@ -2,6 +2,7 @@ internal import CUMockdev
 import Synchronization
 #if canImport(Glibc)
 import Glibc
+import SystemSupport
 #endif
 
 /// Why the emulator could not do what a test asked.
@@ -194,7 +195,7 @@ private func removeTree(_ path: String) {
     var names: [String] = []
     if let directory = opendir(path) {
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = directoryEntryName(entry)
             if name != "." && name != ".." { names.append(name) }
         }
         closedir(directory)
