@@ -20,14 +20,16 @@ extension RollupReport {
     public var csv: String {
         var lines = [Self.csvColumns.joined(separator: ",")]
         for row in rows {
-            var cells = [row.date.description, row.stationID, row.stationName, row.status.rawValue]
+            // Text cells are escaped and made formula-safe; the counters are digits the roll-up wrote itself.
+            func cell(_ text: String) -> String { CSV.cell(Escaping.text(text)) }
+            var cells = [cell(row.date.description), cell(row.stationID), cell(row.stationName), cell(row.status.rawValue)]
             if let file = row.file {
-                cells += [file.isFinal ? "true" : "false", file.generatedAt] + file.totals.values.map(String.init)
-                    + [file.lastHash ?? "", file.source]
+                cells += [file.isFinal ? "true" : "false", cell(file.generatedAt)] + file.totals.values.map(String.init)
+                    + [cell(file.lastHash ?? ""), cell(file.source)]
             } else {
                 cells += Array(repeating: "", count: 2 + RollupCounters.keys.count + 2)
             }
-            lines.append(cells.map { CSV.cell(Escaping.text($0)) }.joined(separator: ","))
+            lines.append(cells.joined(separator: ","))
         }
         return "\u{FEFF}" + lines.joined(separator: "\r\n") + "\r\n"
     }

@@ -47,7 +47,8 @@ public struct FolderSource: Sendable {
         var path: String
         var name: String
         var expected: (station: String, date: LocalDate)
-        var checksum: String?
+        /// The folder's SHA256SUMS, if it has one (read in parallel, once per folder).
+        var sumsPath: String?
     }
 
     public func read(days: ClosedRange<LocalDate>) throws(RollupSourceError) -> RollupInput {
@@ -59,6 +60,12 @@ public struct FolderSource: Sendable {
         var candidates: [Candidate] = []
         var problems: [FileProblem] = []
         walk(path, depth: 0, days: days, into: &candidates, problems: &problems)
+        // Each folder's SHA256SUMS once (the store's layout has one per station and day), on the workers.
+        let sumsPaths = Array(Set(candidates.compactMap(\.sumsPath)))
+        let sumsByPath = Dictionary(uniqueKeysWithValues: zip(sumsPaths, parallelMap(sumsPaths, workers: workers) { path in
+            guard case .success(let bytes) = SystemFile.read(path, limit: 64 << 20, options: .regularFileOnly) else { return [String: String]() }
+            return ChecksumLines.parse(bytes)
+        }))
         let outcomes = parallelMap(candidates, workers: workers) { candidate -> Result<CountFileSummary, FileProblem> in
             let bytes: [UInt8]
             switch SystemFile.read(candidate.path, limit: 16 << 20, options: .regularFileOnly) {
@@ -66,7 +73,7 @@ public struct FolderSource: Sendable {
             case .failure(let error):
                 return .failure(FileProblem(file: candidate.path, kind: "unreadable", detail: "cannot be read: \(error)"))
             }
-            if let expected = candidate.checksum {
+            if let sumsPath = candidate.sumsPath, let expected = sumsByPath[sumsPath]?[candidate.name] {
                 let actual = SHA256.hexDigest(bytes)
                 if actual != expected {
                     return .failure(FileProblem(
@@ -92,9 +99,7 @@ public struct FolderSource: Sendable {
         var files: [String] = []
         var folders: [String] = []
         while let entry = readdir(handle) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
+            let name = directoryEntryName(entry)
             if name.hasPrefix(".") { continue }
             var type = entry.pointee.d_type
             if type == UInt8(DT_UNKNOWN) {
@@ -116,14 +121,9 @@ public struct FolderSource: Sendable {
             guard let parsed = CountFileParser.countFileName(name), days.contains(parsed.date) else { continue }
             wanted.append((name, parsed))
         }
-        if !wanted.isEmpty {
-            var sums: [String: String] = [:]
-            if hasSums, case .success(let bytes) = SystemFile.read(directory + "/SHA256SUMS", limit: 64 << 20, options: .regularFileOnly) {
-                sums = ChecksumLines.parse(String(decoding: bytes, as: UTF8.self))
-            }
-            for (name, parsed) in wanted.sorted(by: { $0.0 < $1.0 }) {
-                candidates.append(Candidate(path: directory + "/" + name, name: name, expected: parsed, checksum: sums[name]))
-            }
+        let sumsPath = hasSums ? directory + "/SHA256SUMS" : nil
+        for (name, parsed) in wanted.sorted(by: { $0.0 < $1.0 }) {
+            candidates.append(Candidate(path: directory + "/" + name, name: name, expected: parsed, sumsPath: sumsPath))
         }
         for folder in folders.sorted() {
             // The store's layout: a folder per day. Days not asked for cost nothing.
@@ -170,7 +170,7 @@ public struct StoreSource: Sendable {
             for object in objects where object.key.hasSuffix("/SHA256SUMS") {
                 let folder = String(object.key.dropLast("SHA256SUMS".count))
                 if let bytes = try? lister.get(object.key) {
-                    sums[folder] = ChecksumLines.parse(String(decoding: bytes, as: UTF8.self))
+                    sums[folder] = ChecksumLines.parse(bytes)
                 }
             }
             for object in objects {
@@ -221,14 +221,16 @@ public struct StoreSource: Sendable {
 
 /// `SHA256SUMS` lines (`sha256sum` format, text or binary mode): file name → hex digest.
 enum ChecksumLines {
-    static func parse(_ text: String) -> [String: String] {
+    /// `sha256sum`'s lines (`<64 hex>  <name>` or `<64 hex> *<name>`), LF or CRLF; other lines are ignored.
+    static func parse(_ bytes: [UInt8]) -> [String: String] {
         var sums: [String: String] = [:]
-        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
-            let bytes = Array(line.utf8)
-            guard bytes.count > 66, bytes[0..<64].allSatisfy(CountFileParser.isHexDigit), bytes[64] == 0x20,
-                bytes[65] == 0x20 || bytes[65] == 0x2A
+        for var line in bytes.split(separator: 0x0A) {
+            if line.last == 0x0D { line = line.dropLast() }
+            let start = line.startIndex
+            guard line.count > 66, line[start..<start + 64].allSatisfy(CountFileParser.isHexDigit), line[start + 64] == 0x20,
+                line[start + 65] == 0x20 || line[start + 65] == 0x2A
             else { continue }
-            sums[String(decoding: bytes[66...], as: UTF8.self)] = String(decoding: bytes[0..<64], as: UTF8.self)
+            sums[String(decoding: line[(start + 66)...], as: UTF8.self)] = String(decoding: line[start..<start + 64], as: UTF8.self)
         }
         return sums
     }

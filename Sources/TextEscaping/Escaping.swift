@@ -13,6 +13,8 @@
 public enum Escaping {
     /// `text` with the characters above escaped.
     public static func text(_ text: String) -> String {
+        // Most text (a station name, a code, a date) has nothing to escape: returned as it is, without a copy.
+        if !text.unicodeScalars.contains(where: needsEscaping) { return text }
         var escaped = ""
         escaped.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars { append(scalar, to: &escaped) }
