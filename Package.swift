@@ -142,7 +142,7 @@ let package = Package(
         .executableTarget(
             name: "StationBench",
             dependencies: [
-                "ScanJournal", "ParcelRules", "StationTime",
+                "ScanJournal", "ParcelRules", "StationTime", "CountReports", "StoreClient", "StationTestSupport", "SystemSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
@@ -150,7 +150,7 @@ let package = Package(
         // MARK: Test support: an in-process usbdevfs emulator over umockdev
         .target(
             name: "USBEmulator",
-            dependencies: ["CUMockdev"],
+            dependencies: ["CUMockdev", "SystemSupport"],
             swiftSettings: strictSettings),
 
         // MARK: Tests
@@ -158,7 +158,9 @@ let package = Package(
         // scanners type and report.
         .target(
             name: "StationTestSupport",
-            dependencies: ["StationTime", .product(name: "Logging", package: "swift-log")], path: "Tests/Support",
+            dependencies: [
+                "StationTime", "CountReports", "ParcelRules", "Hashing", .product(name: "Logging", package: "swift-log"),
+            ], path: "Tests/Support",
             swiftSettings: strictSettings),
         .testTarget(
             name: "ScannerProtocolsTests", dependencies: ["ScannerProtocols", "StationTestSupport"],
