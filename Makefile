@@ -111,6 +111,8 @@ install: static
 	install -D -m 0644 udev-rules/70-station-agent.rules $(DESTDIR)/lib/udev/rules.d/70-station-agent.rules
 	install -D -m 0644 deploy/station-agent.toml.example $(DESTDIR)/etc/station-agent/station-agent.toml.example
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/station-agent/README.md
+	install -D -m 0644 deploy/station-agent-rollup.service $(DESTDIR)$(PREFIX)/share/doc/station-agent/examples/station-agent-rollup.service
+	install -D -m 0644 deploy/station-agent-rollup.timer $(DESTDIR)$(PREFIX)/share/doc/station-agent/examples/station-agent-rollup.timer
 	@if [ -z "$(DESTDIR)" ]; then \
 		getent group station-agent >/dev/null || groupadd --system station-agent; \
 		getent passwd station-agent >/dev/null || useradd --system --gid station-agent \
