@@ -51,6 +51,13 @@ struct StockTests {
                 environment: ["FAKETIME_DONT_FAKE_MONOTONIC": "1"], removing: AgentProcess.testbedVariables)
         }
 
+        /// Another configuration of the same station and data, with `line` added (`language = "zh"`).
+        func config(adding line: String) throws -> String {
+            let path = directory.appendingPathComponent("with-\(line.filter { $0.isLetter }).toml").path
+            try (line + "\n" + String(contentsOfFile: config, encoding: .utf8)).write(toFile: path, atomically: false, encoding: .utf8)
+            return path
+        }
+
         func remove() { try? FileManager.default.removeItem(at: directory) }
     }
 
@@ -241,5 +248,61 @@ struct StockTests {
         #expect((document["parcels"] as? [Any])?.isEmpty == true && document["in_stock"] as? Int == 0)
         let csv = try station.agent(["stock", "--csv"])
         #expect(csv.standardOutput == "\u{FEFF}code,carrier,received_at,device,days,stale\r\n")
+    }
+
+    @Test(
+        "counts starts with the glance line of the day's numbers, in English, under a Chinese locale and with language = zh",
+        .enabled(if: faketimeAvailable, "needs faketime (make test installs it)"), .timeLimit(.minutes(3)))
+    func glanceLine() throws {
+        Self.awayFromMidnight()
+        let station = try Station("stock-glance")
+        defer { station.remove() }
+        _ = try Self.session(station)
+        let today = Self.shanghaiDate(Date())
+        func firstLine(_ result: AgentProcess.Result) -> String {
+            String(result.standardOutput.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
+        }
+
+        // Today: H received (I's receipt was undone, C's rescan is not counted), G released; the stock of `stock`.
+        let english = try station.agent(["counts"])
+        #expect(english.status == 0, "\(english.standardError)")
+        #expect(firstLine(english) == "today in 1 · out 1 · in stock 6 · stale 3", "\(english.standardOutput)")
+        #expect(try station.agent(["export"]).status == 0)
+        let file = try String(contentsOfFile: station.outbox + "/stock-station_\(today).json", encoding: .utf8)
+        let totals = try #require((try AgentProcess.json(file) as? [String: Any])?["totals"] as? [String: Any])
+        let fromFile = "today in \(totals["inbound"] as? Int ?? -1) · out \(totals["outbound"] as? Int ?? -1)"
+            + " · in stock \(totals["in_stock_end"] as? Int ?? -1) · stale \(totals["stale"] as? Int ?? -1)"
+        #expect(firstLine(english) == fromFile, "the numbers of today's count file")
+
+        let chinese = try station.agent(["counts"], environment: Self.locale(["LANG": "zh_CN.UTF-8"]))
+        #expect(firstLine(chinese) == "今天 入库 1 · 出库 1 · 在库 6 · 滞留 3", "\(chinese.standardOutput)")
+        let allOverridesLang = try station.agent(["counts"], environment: Self.locale(["LC_ALL": "C.UTF-8", "LANG": "zh_CN.UTF-8"]))
+        #expect(firstLine(allOverridesLang) == "today in 1 · out 1 · in stock 6 · stale 3", "LC_ALL comes first")
+
+        let zhConfig = try station.config(adding: "language = \"zh\"")
+        let configured = try AgentProcess.agent(["counts", "--config", zhConfig], environment: Self.locale())
+        #expect(configured.status == 0, "\(configured.standardError)")
+        #expect(firstLine(configured) == "今天 入库 1 · 出库 1 · 在库 6 · 滞留 3", "\(configured.standardOutput)")
+        let enConfig = try station.config(adding: "language = \"en\"")
+        let configuredEnglish = try AgentProcess.agent(["counts", "--config", enConfig], environment: Self.locale(["LANG": "zh_CN.UTF-8"]))
+        #expect(firstLine(configuredEnglish) == "today in 1 · out 1 · in stock 6 · stale 3", "language wins over the locale")
+        let badConfig = try station.config(adding: "language = \"fr\"")
+        let bad = try AgentProcess.agent(["counts", "--config", badConfig], environment: Self.locale())
+        #expect(bad.status == 2)
+        #expect(bad.standardError.contains("language = \"fr\""), "\(bad.standardError)")
+
+        // Another day is named by its date: 4 days ago C was received (D's receipt undone), B and C were in stock.
+        let past = Self.shanghaiDate(Date().addingTimeInterval(-4 * 86_400))
+        let pastEnglish = try station.agent(["counts", "--date", past])
+        #expect(firstLine(pastEnglish) == "\(past) in 1 · out 0 · in stock 2 · stale 0", "\(pastEnglish.standardOutput)")
+        let pastChinese = try AgentProcess.agent(["counts", "--date", past, "--config", zhConfig], environment: Self.locale())
+        #expect(firstLine(pastChinese) == "\(past) 入库 1 · 出库 0 · 在库 2 · 滞留 0", "\(pastChinese.standardOutput)")
+        // Today named by its date is still today.
+        #expect(firstLine(try station.agent(["counts", "--date", today])).hasPrefix("today in 1 "))
+
+        // Never in JSON.
+        let json = try station.agent(["counts", "--json"], environment: Self.locale(["LANG": "zh_CN.UTF-8"]))
+        #expect(json.standardOutput.hasPrefix("{"), "\(json.standardOutput.prefix(80))")
+        #expect(!json.standardOutput.contains("今天") && !json.standardOutput.contains("today in"))
     }
 }
