@@ -12,7 +12,10 @@ struct CountsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "counts",
         abstract: "The numbers of a business day (default today): totals, per carrier, per device, in stock and stale.",
-        discussion: "--json prints the same document as the day's count file.")
+        discussion: """
+            The table starts with a glance line (today in 23 · out 7 · in stock 17 · stale 3; in Chinese with \
+            language = "zh" or a zh locale). --json prints the same document as the day's count file.
+            """)
 
     @OptionGroup var global: GlobalOptions
 

@@ -230,6 +230,16 @@ struct StockTests {
         #expect(ControlCharacterTests.excelCSV(staleCSV.standardOutput).map { ControlCharacterTests.parseCSV($0).count } == 1 + 3)
 
         #expect(try station.agent(["stock", "--json", "--csv"]).status == 2, "bad usage")
+
+        // scans --csv is for Excel too: BOM, CRLF, today's events with the Chinese device name as UTF-8.
+        let scans = try station.agent(["scans", "--csv"])
+        #expect(scans.status == 0, "\(scans.standardError)")
+        #expect(scans.standardOutput.utf8.starts(with: [0xEF, 0xBB, 0xBF]), "UTF-8 byte order mark")
+        let scansBody = try #require(ControlCharacterTests.excelCSV(scans.standardOutput), "CRLF: \(scans.standardOutput.debugDescription)")
+        let scanRows = ControlCharacterTests.parseCSV(scansBody)
+        #expect(scanRows.first?.first == "seq" && scanRows.dropFirst().allSatisfy { $0.count == 12 })
+        #expect(scanRows.contains { $0[2] == "SF1000000000088" && $0[10] == Self.device }, "\(scansBody)")
+        #expect(scans.standardOutput.utf8.count > scansBody.utf8.count + 3, "CR bytes on the wire")
     }
 
     @Test("stock with nothing in stock says so in words", .timeLimit(.minutes(1)))
