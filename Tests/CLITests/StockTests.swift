@@ -91,8 +91,8 @@ struct StockTests {
         let scannedBetween: ClosedRange<Date>
     }
 
-    /// The session. Leaves in stock, oldest first: B (5 days), C (4), E (3), F (2), A (received again 1 day ago),
-    /// H (today); released: G (today), A's first stay; undone: D (4 days ago), I (today).
+    /// The session. Leaves in stock, oldest first: K (9 days), B (5), C (4), E (3), F (2), A (received again 1 day
+    /// ago), H (today); released: G (today), A's first stay; undone: D (4 days ago), I (today).
     static func session(_ station: Station) throws -> [Held] {
         var held: [Held] = []
         func scan(_ arguments: [String], daysAgo: Int, expect outcome: String) throws -> ClosedRange<Date> {
@@ -109,6 +109,8 @@ struct StockTests {
             let window = try scan([code] + via, daysAgo: daysAgo, expect: "received")
             held.append(Held(code: code, carrier: carrier, daysAgo: daysAgo, device: device ?? "manual", scannedBetween: window))
         }
+        // K: in 9 days ago and never collected: a stay longer than a week (the journal's second, partial index).
+        try receive("SF1000000000100", "SF", daysAgo: 9, device: nil)
         // A: in 6 days ago, out 5 days ago; in again yesterday.
         _ = try scan(["SF1000000000011", "--in"], daysAgo: 6, expect: "received")
         _ = try scan(["SF1000000000011", "--out"], daysAgo: 5, expect: "released")
@@ -173,8 +175,8 @@ struct StockTests {
             let window = parcel.scannedBetween.lowerBound.addingTimeInterval(-shift)...parcel.scannedBetween.upperBound.addingTimeInterval(-shift)
             #expect(window.contains(received), "\(parcel.code) received at \(text), scanned \(parcel.daysAgo) days back in \(window)")
         }
-        #expect(document["in_stock"] as? Int == 6)
-        #expect(document["stale"] as? Int == 3)
+        #expect(document["in_stock"] as? Int == 7)
+        #expect(document["stale"] as? Int == 4)
         #expect(document["date"] as? String == today)
         #expect(document["stale_after_days"] as? Int == 3)
 
@@ -198,22 +200,22 @@ struct StockTests {
         let staleDocument = try #require(try AgentProcess.json(stale.standardOutput) as? [String: Any])
         let staleRows = try #require(staleDocument["parcels"] as? [[String: Any]])
         #expect(staleRows.map { $0["code"] as? String } == held.filter { $0.daysAgo >= 3 }.map(\.code))
-        #expect(staleDocument["in_stock"] as? Int == 6 && staleDocument["stale"] as? Int == 3)
+        #expect(staleDocument["in_stock"] as? Int == 7 && staleDocument["stale"] as? Int == 4)
         let staleTable = try station.agent(["stock", "--stale"])
         #expect(staleTable.status == 0)
         let staleLines = staleTable.standardOutput.split(separator: "\n")
-        #expect(staleLines.first?.hasPrefix("in stock 6 · stale 3 (in stock over 3 days)") == true, "\(staleTable.standardOutput)")
-        #expect(staleLines.count == 2 + 3, "count line, header, 3 stale parcels: \(staleTable.standardOutput)")
+        #expect(staleLines.first?.hasPrefix("in stock 7 · stale 4 (in stock over 3 days)") == true, "\(staleTable.standardOutput)")
+        #expect(staleLines.count == 2 + 4, "count line, header, 4 stale parcels: \(staleTable.standardOutput)")
         #expect(!staleTable.standardOutput.contains("78000000000066") && staleTable.standardOutput.contains("SF1000000000022"))
 
         // The table, English and Chinese.
         let table = try station.agent(["stock"])
         let lines = table.standardOutput.split(separator: "\n")
-        #expect(lines.count == 2 + 6, "\(table.standardOutput)")
+        #expect(lines.count == 2 + 7, "\(table.standardOutput)")
         #expect(lines.dropFirst().first?.hasPrefix("CODE") == true)
         #expect(lines.last?.hasPrefix("SF1000000000088") == true, "newest last: \(table.standardOutput)")
         let chinese = try station.agent(["stock"], environment: Self.locale(["LANG": "zh_CN.UTF-8"]))
-        #expect(chinese.standardOutput.hasPrefix("在库 6 件 · 滞留 3 件（在库超过 3 天）"), "\(chinese.standardOutput)")
+        #expect(chinese.standardOutput.hasPrefix("在库 7 件 · 滞留 4 件（在库超过 3 天）"), "\(chinese.standardOutput)")
         #expect(chinese.standardOutput.contains("条码") && chinese.standardOutput.contains("在库天数"))
 
         // CSV for Excel: BOM, CRLF, the Chinese device name as UTF-8, the same rows.
@@ -227,7 +229,7 @@ struct StockTests {
         #expect(rows.dropFirst().map { $0[3] } == held.map(\.device))
         #expect(rows.dropFirst().map { $0[4] } == held.map { String($0.daysAgo) })
         let staleCSV = try station.agent(["stock", "--stale", "--csv"])
-        #expect(ControlCharacterTests.excelCSV(staleCSV.standardOutput).map { ControlCharacterTests.parseCSV($0).count } == 1 + 3)
+        #expect(ControlCharacterTests.excelCSV(staleCSV.standardOutput).map { ControlCharacterTests.parseCSV($0).count } == 1 + 4)
 
         #expect(try station.agent(["stock", "--json", "--csv"]).status == 2, "bad usage")
 
@@ -276,7 +278,7 @@ struct StockTests {
         // Today: H received (I's receipt was undone, C's rescan is not counted), G released; the stock of `stock`.
         let english = try station.agent(["counts"])
         #expect(english.status == 0, "\(english.standardError)")
-        #expect(firstLine(english) == "today in 1 · out 1 · in stock 6 · stale 3", "\(english.standardOutput)")
+        #expect(firstLine(english) == "today in 1 · out 1 · in stock 7 · stale 4", "\(english.standardOutput)")
         #expect(try station.agent(["export"]).status == 0)
         let file = try String(contentsOfFile: station.outbox + "/stock-station_\(today).json", encoding: .utf8)
         let totals = try #require((try AgentProcess.json(file) as? [String: Any])?["totals"] as? [String: Any])
@@ -285,28 +287,29 @@ struct StockTests {
         #expect(firstLine(english) == fromFile, "the numbers of today's count file")
 
         let chinese = try station.agent(["counts"], environment: Self.locale(["LANG": "zh_CN.UTF-8"]))
-        #expect(firstLine(chinese) == "今天 入库 1 · 出库 1 · 在库 6 · 滞留 3", "\(chinese.standardOutput)")
+        #expect(firstLine(chinese) == "今天 入库 1 · 出库 1 · 在库 7 · 滞留 4", "\(chinese.standardOutput)")
         let allOverridesLang = try station.agent(["counts"], environment: Self.locale(["LC_ALL": "C.UTF-8", "LANG": "zh_CN.UTF-8"]))
-        #expect(firstLine(allOverridesLang) == "today in 1 · out 1 · in stock 6 · stale 3", "LC_ALL comes first")
+        #expect(firstLine(allOverridesLang) == "today in 1 · out 1 · in stock 7 · stale 4", "LC_ALL comes first")
 
         let zhConfig = try station.config(adding: "language = \"zh\"")
         let configured = try AgentProcess.agent(["counts", "--config", zhConfig], environment: Self.locale())
         #expect(configured.status == 0, "\(configured.standardError)")
-        #expect(firstLine(configured) == "今天 入库 1 · 出库 1 · 在库 6 · 滞留 3", "\(configured.standardOutput)")
+        #expect(firstLine(configured) == "今天 入库 1 · 出库 1 · 在库 7 · 滞留 4", "\(configured.standardOutput)")
         let enConfig = try station.config(adding: "language = \"en\"")
         let configuredEnglish = try AgentProcess.agent(["counts", "--config", enConfig], environment: Self.locale(["LANG": "zh_CN.UTF-8"]))
-        #expect(firstLine(configuredEnglish) == "today in 1 · out 1 · in stock 6 · stale 3", "language wins over the locale")
+        #expect(firstLine(configuredEnglish) == "today in 1 · out 1 · in stock 7 · stale 4", "language wins over the locale")
         let badConfig = try station.config(adding: "language = \"fr\"")
         let bad = try AgentProcess.agent(["counts", "--config", badConfig], environment: Self.locale())
         #expect(bad.status == 2)
         #expect(bad.standardError.contains("language = \"fr\""), "\(bad.standardError)")
 
-        // Another day is named by its date: 4 days ago C was received (D's receipt undone), B and C were in stock.
+        // Another day is named by its date: 4 days ago C was received (D's receipt undone); K, B and C were in stock,
+        // K stale by then.
         let past = Self.shanghaiDate(Date().addingTimeInterval(-4 * 86_400))
         let pastEnglish = try station.agent(["counts", "--date", past])
-        #expect(firstLine(pastEnglish) == "\(past) in 1 · out 0 · in stock 2 · stale 0", "\(pastEnglish.standardOutput)")
+        #expect(firstLine(pastEnglish) == "\(past) in 1 · out 0 · in stock 3 · stale 1", "\(pastEnglish.standardOutput)")
         let pastChinese = try AgentProcess.agent(["counts", "--date", past, "--config", zhConfig], environment: Self.locale())
-        #expect(firstLine(pastChinese) == "\(past) 入库 1 · 出库 0 · 在库 2 · 滞留 0", "\(pastChinese.standardOutput)")
+        #expect(firstLine(pastChinese) == "\(past) 入库 1 · 出库 0 · 在库 3 · 滞留 1", "\(pastChinese.standardOutput)")
         // Today named by its date is still today.
         #expect(firstLine(try station.agent(["counts", "--date", today])).hasPrefix("today in 1 "))
 
