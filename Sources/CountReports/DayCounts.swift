@@ -68,10 +68,8 @@ public enum DayCounter {
         _ date: LocalDate, in zone: StationTimeZone, staleAfterDays: Int, reader: JournalReader
     ) throws(JournalError) -> DayCounts {
         let summary = try reader.summary(of: date, in: zone)
-        let end = summary.range.upperBound
-        let (staleSpan, spanOverflow) = Int64(max(0, staleAfterDays)).multipliedReportingOverflow(by: nanosPerDay)
-        let (staleCut, cutOverflow) = end.subtractingReportingOverflow(staleSpan)
-        let stock = try reader.stock(atNanos: end, staleBeforeNanos: spanOverflow || cutOverflow ? Int64.min : staleCut)
+        let instants = stockInstants(date, in: zone, staleAfterDays: staleAfterDays)
+        let stock = try reader.stock(atNanos: instants.end, staleBeforeNanos: instants.staleBefore)
 
         var counts = DayCounts(date: date, timezone: summary.timezone, range: summary.range)
         counts.totals = summary.totals
@@ -90,5 +88,55 @@ public enum DayCounter {
         counts.lastSeq = summary.lastSeq
         counts.lastHash = summary.lastHash
         return counts
+    }
+
+    /// The instants a day's stock is taken at (`in_stock_end`, `stale`): the day's end, and `staleAfterDays` × 24 h
+    /// before it (a parcel received before that is stale). The one place both are computed.
+    public static func stockInstants(_ date: LocalDate, in zone: StationTimeZone, staleAfterDays: Int)
+        -> (end: Int64, staleBefore: Int64)
+    {
+        let end = zone.dayRangeNanos(date).upperBound
+        let (staleSpan, spanOverflow) = Int64(max(0, staleAfterDays)).multipliedReportingOverflow(by: nanosPerDay)
+        let (staleCut, cutOverflow) = end.subtractingReportingOverflow(staleSpan)
+        return (end, spanOverflow || cutOverflow ? Int64.min : staleCut)
+    }
+
+    /// The parcels `in_stock_end` of day `date` counts, one by one, oldest first, each marked stale as `stale`
+    /// counts it: the same stays at the same instants as ``count(_:in:staleAfterDays:reader:)``.
+    public static func stock(
+        _ date: LocalDate, in zone: StationTimeZone, staleAfterDays: Int, reader: JournalReader
+    ) throws(JournalError) -> DayStock {
+        let instants = stockInstants(date, in: zone, staleAfterDays: staleAfterDays)
+        let parcels = try reader.stockParcels(atNanos: instants.end, staleBeforeNanos: instants.staleBefore)
+        return DayStock(date: date, endNanos: instants.end, staleAfterDays: staleAfterDays, parcels: parcels)
+    }
+}
+
+/// The parcels in stock at the end of one business day (`stock`, SPEC §2): what `in_stock_end` and `stale` count.
+public struct DayStock: Sendable, Hashable {
+    public let date: LocalDate
+    /// The day's end, UTC ns: the instant the stock is taken at.
+    public let endNanos: Int64
+    public let staleAfterDays: Int
+    /// Oldest receipt first.
+    public let parcels: [StockParcel]
+
+    public init(date: LocalDate, endNanos: Int64, staleAfterDays: Int, parcels: [StockParcel]) {
+        self.date = date
+        self.endNanos = endNanos
+        self.staleAfterDays = staleAfterDays
+        self.parcels = parcels
+    }
+
+    /// `in_stock_end`.
+    public var inStock: Int { parcels.count }
+    /// `stale`.
+    public var stale: Int { parcels.count { $0.isStale } }
+
+    /// Whole days (24 h) a parcel will have been in stock at the end of the day: the measure `stale` uses, so a
+    /// parcel whose days exceed `stale_after_days` is stale, and one whose days are fewer is not.
+    public func days(_ parcel: StockParcel) -> Int {
+        let (span, overflow) = endNanos.subtractingReportingOverflow(parcel.receivedNanos)
+        return overflow ? Int.max : Int(max(0, span) / DayCounter.nanosPerDay)
     }
 }

@@ -189,6 +189,30 @@ public struct StockSummary: Sendable, Hashable {
     public var byCarrier: [Carrier: ParcelCounts] = [:]
 }
 
+/// One parcel in stock at an instant (``JournalReader/stockParcels(atNanos:staleBeforeNanos:)``): its open stay.
+public struct StockParcel: Sendable, Hashable {
+    /// The seq of the receipt that put it in stock.
+    public let seq: Int64
+    /// The normalised code (escape it for people).
+    public let code: String
+    public let carrier: Carrier
+    /// The receipt's effective time, UTC ns.
+    public let receivedNanos: Int64
+    /// Received before the stale cut (SPEC §7 `stale`).
+    public let isStale: Bool
+    /// The device that received it (`manual` for a manual entry).
+    public let device: String
+
+    public init(seq: Int64, code: String, carrier: Carrier, receivedNanos: Int64, isStale: Bool, device: String) {
+        self.seq = seq
+        self.code = code
+        self.carrier = carrier
+        self.receivedNanos = receivedNanos
+        self.isStale = isStale
+        self.device = device
+    }
+}
+
 /// What `doctor` and `verify` report about the journal file.
 public struct JournalIntegrity: Sendable, Hashable {
     public let path: String

@@ -15,14 +15,30 @@ enum StayQueries {
     /// The partial index's condition, spelled identically in the query so SQLite can use it.
     static let longStay = "out_ns IS NULL OR out_ns - in_ns > 604800000000000"
 
+    /// Which stays hold a parcel in stock at `?2` (`?1` = `?2` − ``longStayNanos``), for each of the two scans: the
+    /// one definition of in stock that both the counts and the list use.
+    static let recentCondition = "in_ns >= ?1 AND in_ns < ?2 AND (out_ns IS NULL OR out_ns >= ?2)"
+    static let longCondition = "(\(longStay)) AND in_ns < ?1 AND (out_ns IS NULL OR out_ns >= ?2)"
+    /// Stale (`?3`: the stale cut): received before it.
+    static let staleCondition = "in_ns < ?3"
+
     static let recent = """
-        SELECT carrier, COUNT(*), SUM(CASE WHEN in_ns < ?3 THEN 1 ELSE 0 END) FROM stays INDEXED BY stays_in
-        WHERE in_ns >= ?1 AND in_ns < ?2 AND (out_ns IS NULL OR out_ns >= ?2) GROUP BY carrier
+        SELECT carrier, COUNT(*), SUM(CASE WHEN \(staleCondition) THEN 1 ELSE 0 END) FROM stays INDEXED BY stays_in
+        WHERE \(recentCondition) GROUP BY carrier
         """
     static let long = """
-        SELECT carrier, COUNT(*), SUM(CASE WHEN in_ns < ?3 THEN 1 ELSE 0 END) FROM stays INDEXED BY stays_long
-        WHERE (\(longStay)) AND in_ns < ?1 AND (out_ns IS NULL OR out_ns >= ?2) GROUP BY carrier
+        SELECT carrier, COUNT(*), SUM(CASE WHEN \(staleCondition) THEN 1 ELSE 0 END) FROM stays INDEXED BY stays_long
+        WHERE \(longCondition) GROUP BY carrier
         """
+    /// The same stays one by one, with the device of the receipt (`stock`, SPEC §2).
+    static func parcels(index: String, condition: String) -> String {
+        """
+        SELECT stays.in_seq, stays.code, stays.carrier, stays.in_ns, \(staleCondition), events.device
+        FROM stays INDEXED BY \(index) JOIN events ON events.seq = stays.in_seq WHERE \(condition)
+        """
+    }
+    static let recentParcels = parcels(index: "stays_in", condition: recentCondition)
+    static let longParcels = parcels(index: "stays_long", condition: longCondition)
 }
 
 extension JournalReader {
@@ -50,6 +66,27 @@ extension JournalReader {
                 }
             }
             return summary
+        }
+    }
+
+    /// The parcels ``stock(atNanos:staleBeforeNanos:)`` counts, one by one, oldest receipt first (by effective time,
+    /// then seq): the same stays, so the list and the count files' `in_stock_end` and `stale` cannot disagree.
+    public func stockParcels(atNanos endNanos: Int64, staleBeforeNanos: Int64) throws(JournalError) -> [StockParcel] {
+        let (windowStart, overflow) = endNanos.subtractingReportingOverflow(StayQueries.longStayNanos)
+        let lower = overflow ? Int64.min : windowStart
+        return try run { () throws(SQLiteFailure) in
+            var parcels: [StockParcel] = []
+            for sql in [StayQueries.recentParcels, StayQueries.longParcels] {
+                try connection.query(sql, [.integer(lower), .integer(endNanos), .integer(staleBeforeNanos)]) {
+                    (row: Row) throws(SQLiteFailure) in
+                    parcels.append(
+                        StockParcel(
+                            seq: row.int(0), code: row.text(1) ?? "",
+                            carrier: Carrier(rawValue: row.text(2) ?? Carrier.unknown.rawValue), receivedNanos: row.int(3),
+                            isStale: row.int(4) != 0, device: row.text(5) ?? ""))
+                }
+            }
+            return parcels.sorted { ($0.receivedNanos, $0.seq) < ($1.receivedNanos, $1.seq) }
         }
     }
 

@@ -12,7 +12,10 @@ struct CountsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "counts",
         abstract: "The numbers of a business day (default today): totals, per carrier, per device, in stock and stale.",
-        discussion: "--json prints the same document as the day's count file.")
+        discussion: """
+            The table starts with a glance line (today in 23 · out 7 · in stock 17 · stale 3; in Chinese with \
+            language = "zh" or a zh locale). --json prints the same document as the day's count file.
+            """)
 
     @OptionGroup var global: GlobalOptions
 
@@ -52,7 +55,23 @@ struct CountsCommand: AsyncParsableCommand {
         if json {
             print(document.json, terminator: "")
         } else {
+            let language = HumanLanguage.resolve(config: configuration, environment: ProcessEnvironment.current)
+            print(Self.glance(document.counts, isToday: day == today, language: language))
             print(Self.table(document))
+        }
+    }
+
+    /// The line an operator reads at a glance, before the table (human output only): `today in 23 · out 7 ·
+    /// in stock 17 · stale 3`, `今天 入库 23 · 出库 7 · 在库 17 · 滞留 3`; another day is named by its date.
+    static func glance(_ counts: DayCounts, isToday: Bool, language: HumanLanguage) -> String {
+        let totals = counts.totals
+        switch language {
+        case .zh:
+            return (isToday ? "今天" : counts.date.description)
+                + " 入库 \(totals.inbound) · 出库 \(totals.outbound) · 在库 \(totals.inStockEnd) · 滞留 \(totals.stale)"
+        case .en:
+            return (isToday ? "today" : counts.date.description)
+                + " in \(totals.inbound) · out \(totals.outbound) · in stock \(totals.inStockEnd) · stale \(totals.stale)"
         }
     }
 

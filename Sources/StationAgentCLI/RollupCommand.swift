@@ -151,13 +151,9 @@ struct RollupCommand: AsyncParsableCommand {
         }
     }
 
-    /// SPEC §2: Chinese when the locale (LC_ALL, LC_MESSAGES, LANG, the first set) starts with zh.
+    /// SPEC §2: the configured `language`, else the locale (``HumanLanguage``).
     static func language(_ configuration: StationConfiguration) -> RollupLanguage {
-        for name in ["LC_ALL", "LC_MESSAGES", "LANG"] {
-            guard let value = getenv(name).map({ String(cString: $0) }), !value.isEmpty else { continue }
-            return value.hasPrefix("zh") ? .chinese : .english
-        }
-        return .english
+        HumanLanguage.resolve(config: configuration, environment: ProcessEnvironment.current) == .zh ? .chinese : .english
     }
 
     /// What a supervisor reads in the terminal: the period's totals and what needs looking at.

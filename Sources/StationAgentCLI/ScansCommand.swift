@@ -30,7 +30,7 @@ struct ScansCommand: AsyncParsableCommand {
     @Flag(help: "One JSON array on stdout.")
     var json = false
 
-    @Flag(help: "CSV with a header row (safe to open in a spreadsheet).")
+    @Flag(help: "CSV for Excel with a header row (UTF-8 with BOM, CRLF, safe to open in a spreadsheet).")
     var csv = false
 
     func validate() throws {
@@ -110,12 +110,9 @@ struct ScansCommand: AsyncParsableCommand {
         return TextTable.render(rows, cellsAreEscaped: true)
     }
 
+    /// For Excel (UTF-8 with BOM, CRLF; ``CSV/excelDocument(_:)``), every cell escaped and formula-safe.
     static func csv(_ events: [JournalEvent], zone: StationTimeZone) -> String {
-        var text = columns.joined(separator: ",") + "\n"
-        for event in events {
-            text += cells(event, zone: zone).map(CSV.cell).joined(separator: ",") + "\n"
-        }
-        return text
+        CSV.excelDocument([columns] + events.map { cells($0, zone: zone) })
     }
 }
 

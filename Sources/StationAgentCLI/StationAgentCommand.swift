@@ -17,7 +17,8 @@ struct StationAgentCommand: AsyncParsableCommand {
         version: AgentVersion.current,
         subcommands: [
             RunCommand.self, DevicesCommand.self, DoctorCommand.self, ScanCommand.self, ScansCommand.self,
-            CardsCommand.self, UdevRulesCommand.self, CountsCommand.self, ExportCommand.self, VerifyCommand.self, UploadCommand.self,
+            CardsCommand.self, UdevRulesCommand.self, CountsCommand.self, ExportCommand.self, VerifyCommand.self, StockCommand.self,
+            UploadCommand.self,
             RollupCommand.self,
         ])
 

@@ -44,7 +44,7 @@ extension StationConfiguration {
         let reader = TableReader(table: table, path: "", source: source)
         try reader.rejectUnknown([
             "station_id", "station_name", "timezone", "data_dir", "outbox_dir", "duplicate_window_seconds",
-            "stale_after_days", "count_refresh_seconds", "devices", "upload",
+            "stale_after_days", "count_refresh_seconds", "language", "devices", "upload",
         ])
         var configuration = try defaults(environment: environment)
         configuration.source = source
@@ -71,6 +71,12 @@ extension StationConfiguration {
         configuration.duplicateWindowSeconds = try reader.integer("duplicate_window_seconds", in: 0...86_400) ?? 5
         configuration.staleAfterDays = try reader.integer("stale_after_days", in: 1...365) ?? 3
         configuration.countRefreshSeconds = try reader.integer("count_refresh_seconds", in: 10...86_400) ?? 300
+        if let language = try reader.string("language") {
+            guard let known = HumanLanguage(rawValue: language) else {
+                throw reader.error("language", quoted(language), "must be \"zh\" (Chinese) or \"en\" (English); leave it out to follow the locale (LANG)")
+            }
+            configuration.language = known
+        }
         configuration.devices = try parseDevices(reader)
         configuration.upload = try parseUpload(reader, base: base)
         return configuration

@@ -102,4 +102,12 @@ public enum CSV {
         }
         return cell
     }
+
+    /// A whole CSV document for Excel (`scans --csv`, `stock --csv`): UTF-8 with a byte order mark, so Excel on a
+    /// Chinese Windows PC reads the Chinese names as UTF-8 and not as GBK, and CRLF line ends, one after every row.
+    /// Each value goes through ``cell(_:)`` (formula-safe, quoted where needed); escaping for people is the caller's.
+    /// The count files of SPEC §7 are not written with this: their bytes stay as they are.
+    public static func excelDocument(_ rows: [[String]]) -> String {
+        "\u{FEFF}" + rows.map { $0.map(cell).joined(separator: ",") + "\r\n" }.joined()
+    }
 }

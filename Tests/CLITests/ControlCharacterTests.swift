@@ -12,6 +12,28 @@ struct ControlCharacterTests {
             .map { "U+" + String($0.value, radix: 16) }
     }
 
+    /// The text of a CSV written for Excel (`scans --csv`, `stock --csv`): nil unless it starts with the UTF-8 byte
+    /// order mark and every line ends with CRLF (a lone CR or LF is neither); then without the mark, lines ended by LF.
+    static func excelCSV(_ text: String) -> String? {
+        let scalars = Array(text.unicodeScalars)
+        guard scalars.first == "\u{FEFF}", scalars.last == "\n" else { return nil }
+        var body = ""
+        var index = 1
+        while index < scalars.count {
+            let scalar = scalars[index]
+            if scalar == "\r" {
+                guard index + 1 < scalars.count, scalars[index + 1] == "\n" else { return nil }
+                body.unicodeScalars.append("\n")
+                index += 2
+                continue
+            }
+            if scalar == "\n" { return nil }
+            body.unicodeScalars.append(scalar)
+            index += 1
+        }
+        return body
+    }
+
     /// A CSV parsed as a spreadsheet reads it (RFC 4180: quoted cells, doubled quotes, line breaks in quotes).
     static func parseCSV(_ text: String) -> [[String]] {
         var rows: [[String]] = []
@@ -70,9 +92,10 @@ struct ControlCharacterTests {
 
         let csv = try AgentProcess.agent(["scans", "--csv"], environment: environment)
         #expect(csv.status == 0, "\(csv.standardError)")
-        #expect(Self.rawControls(csv.standardOutput).isEmpty, "scans --csv carries \(Self.rawControls(csv.standardOutput)) raw")
-        let rows = Self.parseCSV(csv.standardOutput)
-        #expect(rows.count == 1 + Self.hostileCodes.count + 1, "a header and one row per event:\n\(csv.standardOutput)")
+        let csvText = try #require(Self.excelCSV(csv.standardOutput), "BOM and CRLF: \(csv.standardOutput.debugDescription)")
+        #expect(Self.rawControls(csvText).isEmpty, "scans --csv carries \(Self.rawControls(csvText)) raw")
+        let rows = Self.parseCSV(csvText)
+        #expect(rows.count == 1 + Self.hostileCodes.count + 1, "a header and one row per event:\n\(csvText)")
         #expect(rows.allSatisfy { $0.count == 12 }, "every row has the header's 12 cells: \(rows.map(\.count))")
         #expect(rows.dropFirst().allSatisfy { !$0[2].contains("\n") && !$0[2].contains("\t") }, "the code cell is escaped")
     }
@@ -101,8 +124,9 @@ struct ControlCharacterTests {
             #expect(try AgentProcess.agent(["scan", code, "--in"], environment: environment).status == 0)
         }
         let csv = try AgentProcess.agent(["scans", "--csv"], environment: environment)
-        let rows = Self.parseCSV(csv.standardOutput)
-        #expect(rows.count == 5, "\(csv.standardOutput)")
+        let csvText = try #require(Self.excelCSV(csv.standardOutput), "BOM and CRLF: \(csv.standardOutput.debugDescription)")
+        let rows = Self.parseCSV(csvText)
+        #expect(rows.count == 5, "\(csvText)")
         for cell in rows.joined() {
             let first = cell.unicodeScalars.first { !$0.properties.isWhitespace }
             #expect(!(first.map { "=+-@".unicodeScalars.contains($0) } ?? false), "a spreadsheet would run \(cell.debugDescription)")

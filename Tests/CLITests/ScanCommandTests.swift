@@ -77,8 +77,9 @@ struct ScanCommandTests {
         #expect((events[0]["time"] as? String)?.count ?? 0 >= 20, "RFC 3339 with the station's offset")
 
         let csv = try AgentProcess.agent(["scans", "--csv"], environment: environment)
-        let lines = csv.standardOutput.split(separator: "\n")
-        #expect(lines.count == 4, "a header and three events:\n\(csv.standardOutput)")
+        let csvText = try #require(ControlCharacterTests.excelCSV(csv.standardOutput), "BOM and CRLF: \(csv.standardOutput.debugDescription)")
+        let lines = csvText.split(separator: "\n")
+        #expect(lines.count == 4, "a header and three events:\n\(csvText)")
         for line in lines {
             for cell in line.split(separator: ",", omittingEmptySubsequences: false) {
                 let text = cell.hasPrefix("\"") ? cell.dropFirst() : cell[...]
