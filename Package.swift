@@ -112,7 +112,7 @@ let package = Package(
         // MARK: The county roll-up (SPEC §9): many stations' count files into one table and one page
         .target(
             name: "CountRollup",
-            dependencies: ["CountReports", "Hashing", "StationTime", "StoreClient", "SystemSupport", "TextEscaping"],
+            dependencies: ["CountReports", "Hashing", "ParcelRules", "StationTime", "StoreClient", "SystemSupport", "TextEscaping"],
             swiftSettings: strictSettings),
 
         // MARK: The agent: wires devices, rules, journal and reports

@@ -77,14 +77,11 @@ public struct CountDocument: Sendable, Hashable {
     }
 
     static func counterFields(_ row: CountRow, stock: Bool, rejected: Bool) -> [(String, String)] {
-        var fields = [("inbound", row.inbound), ("outbound", row.outbound)]
-        if stock { fields += [("in_stock_end", row.inStockEnd), ("stale", row.stale)] }
-        fields += [
-            ("unmatched_outbound", row.unmatchedOutbound), ("repeat_outbound", row.repeatOutbound),
-            ("duplicates_suppressed", row.duplicatesSuppressed), ("rescans", row.rescans), ("undone", row.undone),
-        ]
-        if rejected { fields.append(("rejected", row.rejected)) }
-        return fields.map { ($0.0, String($0.1)) }
+        zip(CountRow.fileKeys, row.fileValues).compactMap { key, value in
+            if !stock && (key == "in_stock_end" || key == "stale") { return nil }
+            if !rejected && key == "rejected" { return nil }
+            return (key, String(value))
+        }
     }
 
     static func object(_ fields: [(String, String)], indent: Int) -> String {

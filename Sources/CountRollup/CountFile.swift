@@ -1,74 +1,46 @@
+import CountReports
 import Foundation
+public import ParcelRules
 import Hashing
 public import StationTime
 
-/// The counters of one count file's `totals` (or one `by_carrier` entry): SPEC §7's numbers, in the file's order.
-public struct RollupCounters: Sendable, Hashable, Codable {
-    public var inbound = 0
-    public var outbound = 0
-    public var inStockEnd = 0
-    public var stale = 0
-    public var unmatchedOutbound = 0
-    public var repeatOutbound = 0
-    public var duplicatesSuppressed = 0
-    public var rescans = 0
-    public var undone = 0
-    /// `totals` only; a carrier's entry has none (rejects have no carrier) and reads 0.
-    public var rejected = 0
+/// The counters of one count file's `totals` (or one `by_carrier` entry): SPEC §7's numbers, the same type the
+/// agent counts with and writes the files from.
+public typealias RollupCounters = ParcelCounts
 
-    public init() {}
+/// One counters object of a count file, read back: every key the agent writes must be there (a carrier's entry
+/// has no `rejected`, and the stock keys are absent where the agent leaves them out), none negative.
+struct FileCounters: Decodable {
+    var counts: ParcelCounts
 
-    /// The JSON keys, in SPEC §7's order; also the CSV's column names.
-    public static let keys = [
-        "inbound", "outbound", "in_stock_end", "stale", "unmatched_outbound", "repeat_outbound",
-        "duplicates_suppressed", "rescans", "undone", "rejected",
-    ]
-
-    /// The values in the order of ``keys``.
-    public var values: [Int] {
-        [inbound, outbound, inStockEnd, stale, unmatchedOutbound, repeatOutbound, duplicatesSuppressed, rescans,
-            undone, rejected]
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
-    public init?(values: [Int]) {
-        guard values.count == Self.keys.count else { return nil }
-        (inbound, outbound, inStockEnd, stale, unmatchedOutbound) = (values[0], values[1], values[2], values[3], values[4])
-        (repeatOutbound, duplicatesSuppressed, rescans, undone, rejected) = (values[5], values[6], values[7], values[8], values[9])
-    }
+    static let optionalKeys: Set<String> = ["in_stock_end", "stale", "rejected"]
 
-    /// Sums, field by field (a county's or a day's totals).
-    public static func += (lhs: inout RollupCounters, rhs: RollupCounters) {
-        lhs = RollupCounters(values: zip(lhs.values, rhs.values).map { $0.0 &+ $0.1 })!
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case inbound, outbound, stale, rescans, undone, rejected
-        case inStockEnd = "in_stock_end"
-        case unmatchedOutbound = "unmatched_outbound"
-        case repeatOutbound = "repeat_outbound"
-        case duplicatesSuppressed = "duplicates_suppressed"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        func count(_ key: CodingKeys, required: Bool = true) throws -> Int {
-            guard required || container.contains(key) else { return 0 }
-            let value = try container.decode(Int.self, forKey: key)
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        var values: [Int] = []
+        values.reserveCapacity(ParcelCounts.fileKeys.count)
+        for name in ParcelCounts.fileKeys {
+            let key = Key(stringValue: name)
+            guard let value = try container.decodeIfPresent(Int.self, forKey: key) else {
+                guard Self.optionalKeys.contains(name) else {
+                    throw DecodingError.keyNotFound(key, .init(codingPath: container.codingPath, debugDescription: "no \(name)"))
+                }
+                values.append(0)
+                continue
+            }
             guard value >= 0 else {
                 throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "a negative count")
             }
-            return value
+            values.append(value)
         }
-        inbound = try count(.inbound)
-        outbound = try count(.outbound)
-        inStockEnd = try count(.inStockEnd, required: false)
-        stale = try count(.stale, required: false)
-        unmatchedOutbound = try count(.unmatchedOutbound)
-        repeatOutbound = try count(.repeatOutbound)
-        duplicatesSuppressed = try count(.duplicatesSuppressed)
-        rescans = try count(.rescans)
-        undone = try count(.undone)
-        rejected = try count(.rejected, required: false)
+        counts = ParcelCounts(fileValues: values)!
     }
 }
 
@@ -120,8 +92,8 @@ enum CountFileParser {
         var final: Bool
         var generated_at: String
         var agent_version: String
-        var totals: RollupCounters
-        var by_carrier: [String: RollupCounters]
+        var totals: FileCounters
+        var by_carrier: [String: FileCounters]
         var journal: Journal
         struct Journal: Decodable { var last_hash: String? }
     }
@@ -166,7 +138,7 @@ enum CountFileParser {
         return .success(CountFileSummary(
             stationID: document.station_id, stationName: document.station_name, date: date,
             timezone: document.timezone, isFinal: document.final, generatedAt: document.generated_at,
-            agentVersion: document.agent_version, totals: document.totals, byCarrier: document.by_carrier,
+            agentVersion: document.agent_version, totals: document.totals.counts, byCarrier: document.by_carrier.mapValues(\.counts),
             lastHash: document.journal.last_hash, sha256: SHA256.hexDigest(bytes), source: source))
     }
 

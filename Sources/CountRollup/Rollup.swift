@@ -1,3 +1,5 @@
+import CountReports
+public import ParcelRules
 public import StationTime
 
 /// One station's row for one day of the county table.

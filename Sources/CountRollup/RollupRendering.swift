@@ -1,4 +1,5 @@
 import CountReports
+import ParcelRules
 import StationTime
 import TextEscaping
 
@@ -13,7 +14,7 @@ extension RollupReport {
     public var baseName: String { "county_\(from)_\(to)" }
 
     public static let csvColumns = ["date", "station_id", "station_name", "status", "final", "generated_at"]
-        + RollupCounters.keys + ["last_hash", "file"]
+        + ParcelCounts.fileKeys + ["last_hash", "file"]
 
     /// One row per station and day (missing days too, with empty numbers), UTF-8 with a BOM and CRLF line ends so
     /// Excel on a Chinese Windows PC opens it with the names intact; every cell formula-safe (``CSV/cell(_:)``).
@@ -24,10 +25,10 @@ extension RollupReport {
             func cell(_ text: String) -> String { CSV.cell(Escaping.text(text)) }
             var cells = [cell(row.date.description), cell(row.stationID), cell(row.stationName), cell(row.status.rawValue)]
             if let file = row.file {
-                cells += [file.isFinal ? "true" : "false", cell(file.generatedAt)] + file.totals.values.map(String.init)
+                cells += [file.isFinal ? "true" : "false", cell(file.generatedAt)] + file.totals.fileValues.map(String.init)
                     + [cell(file.lastHash ?? ""), cell(file.source)]
             } else {
-                cells += Array(repeating: "", count: 2 + RollupCounters.keys.count + 2)
+                cells += Array(repeating: "", count: 2 + ParcelCounts.fileKeys.count + 2)
             }
             lines.append(cells.joined(separator: ","))
         }
@@ -40,7 +41,7 @@ extension RollupReport {
     public func json(generatedAt: String, source: String) -> String {
         func q(_ text: String) -> String { CountDocument.quoted(text) }
         func counters(_ c: RollupCounters) -> String {
-            "{" + zip(RollupCounters.keys, c.values).map { q($0.0) + ": " + String($0.1) }.joined(separator: ", ") + "}"
+            "{" + zip(ParcelCounts.fileKeys, c.fileValues).map { q($0.0) + ": " + String($0.1) }.joined(separator: ", ") + "}"
         }
         func keyed(_ entries: [String: RollupCounters]) -> String {
             "{" + entries.keys.sorted().map { q($0) + ": " + counters(entries[$0]!) }.joined(separator: ", ") + "}"
@@ -117,7 +118,7 @@ extension RollupReport {
             let name = names[id] ?? ""
             return name.isEmpty ? "<span class=\"id\">\(h(id))</span>" : "\(h(name)) <span class=\"id\">\(h(id))</span>"
         }
-        func numberCells(_ c: RollupCounters) -> String { c.values.map { "<td class=\"n\">\($0)</td>" }.joined() }
+        func numberCells(_ c: RollupCounters) -> String { c.fileValues.map { "<td class=\"n\">\($0)</td>" }.joined() }
         let counterHeads = w.counterNames.map { "<th>\(h($0))</th>" }.joined()
         let period = from == to ? from.description : "\(from) – \(to)"
         let sum = periodTotals

@@ -58,7 +58,7 @@ public struct RollupState: Sendable {
             if line.first == UInt8(ascii: "#") { continue }
             let fields = line.split(separator: 0x09, omittingEmptySubsequences: false)
             guard fields.count == 6, let date = LocalDate(text(fields[1])),
-                let totals = RollupCounters(values: fields[5].split(separator: UInt8(ascii: ",")).compactMap { Int(text($0)) })
+                let totals = RollupCounters(fileValues: fields[5].split(separator: UInt8(ascii: ",")).compactMap { Int(text($0)) })
             else { skipped += 1; continue }
             let hash = fields[2].elementsEqual("-".utf8) ? nil : text(fields[2])
             state.finals[key(text(fields[0]), date)] = Entry(
@@ -75,7 +75,7 @@ public struct RollupState: Sendable {
             let parts = key.split(separator: "|", maxSplits: 1)
             let generatedAt = String(entry.generatedAt.unicodeScalars.map { $0.value < 0x20 || $0 == "\u{7F}" ? " " : Character($0) })
             text += [String(parts[0]), String(parts[1]), entry.lastHash ?? "-", generatedAt.isEmpty ? "-" : generatedAt, entry.sha256,
-                     entry.totals.values.map(String.init).joined(separator: ",")].joined(separator: "\t") + "\n"
+                     entry.totals.fileValues.map(String.init).joined(separator: ",")].joined(separator: "\t") + "\n"
         }
         try AtomicFile.write(Array(text.utf8), to: directory + "/" + Self.fileName, mode: 0o644)
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CountReports
 import CountRollup
+import ParcelRules
 import StationAgent
 import StationConfig
 import StationTime
