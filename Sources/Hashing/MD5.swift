@@ -21,8 +21,7 @@ public enum MD5 {
 
     /// The digest of `bytes`.
     public static func hash<Bytes: Sequence>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
-        if let digest = bytes.withContiguousStorageIfAvailable({ hash(UnsafeRawBufferPointer($0)) }) { return digest }
-        return Array(bytes).withUnsafeBytes { hash($0) }
+        withContiguousBytes(bytes, hash)
     }
 
     /// The digest of `bytes` as 32 lowercase hex digits (what S3 returns as the ETag of a single PUT).

@@ -59,14 +59,20 @@ public struct SHA256: ~Copyable, @unchecked Sendable {
 
     /// The digest of `bytes`.
     public static func hash<Bytes: Sequence>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
-        if let digest = bytes.withContiguousStorageIfAvailable({ hash(UnsafeRawBufferPointer($0)) }) { return digest }
-        return Array(bytes).withUnsafeBytes { hash($0) }
+        withContiguousBytes(bytes, hash)
     }
 
     /// The digest of `bytes` as 64 lowercase hex digits (as `sha256sum` prints it).
     public static func hexDigest<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         Hex.encode(hash(bytes))
     }
+}
+
+/// `body` over the bytes of `bytes` in one buffer: in place when the sequence has contiguous storage, else copied.
+func withContiguousBytes<Bytes: Sequence, Result>(_ bytes: Bytes, _ body: (UnsafeRawBufferPointer) -> Result) -> Result
+where Bytes.Element == UInt8 {
+    if let result = bytes.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) { return result }
+    return Array(bytes).withUnsafeBytes(body)
 }
 
 /// Lowercase hexadecimal, as `sha256sum`, the count files and `scans --json` print digests.

@@ -121,16 +121,9 @@ extension Substring {
     func trimmingCharacters() -> String { String(self.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed()) }
 }
 
+/// A text file (a /proc file, whose size reads 0, is read to its end), or nil.
 func readText(_ path: String) -> String? {
-    guard let file = fopen(path, "r") else { return nil }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let count = fread(&chunk, 1, chunk.count, file)
-        if count <= 0 { break }
-        bytes += chunk[0..<count]
-    }
+    guard case .success(let bytes) = SystemFile.read(path) else { return nil }
     return String(decoding: bytes, as: UTF8.self)
 }
 

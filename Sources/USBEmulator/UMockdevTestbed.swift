@@ -1,8 +1,8 @@
 internal import CUMockdev
 import Synchronization
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
-import SystemSupport
 #endif
 
 /// Why the emulator could not do what a test asked.
@@ -208,14 +208,10 @@ private func removeTree(_ path: String) {
 public enum UMockdevDescription {
     /// The text of a fixture file.
     public static func read(_ path: String) throws(EmulatorError) -> String {
-        guard let file = fopen(path, "r") else { throw EmulatorError("cannot read fixture \(path): \(String(cString: strerror(errno)))") }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = fread(&chunk, 1, chunk.count, file)
-            if count <= 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
+        let bytes: [UInt8]
+        switch SystemFile.read(path, limit: 64 << 20) {
+        case .success(let read): bytes = read
+        case .failure(let error): throw EmulatorError("cannot read fixture \(path): \(error)")
         }
         return String(decoding: bytes, as: UTF8.self)
     }
