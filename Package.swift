@@ -165,7 +165,7 @@ let package = Package(
         .testTarget(
             name: "ScannerProtocolsTests", dependencies: ["ScannerProtocols", "StationTestSupport"],
             swiftSettings: strictSettings),
-        .testTarget(name: "ParcelRulesTests", dependencies: ["ParcelRules"], swiftSettings: strictSettings),
+        .testTarget(name: "ParcelRulesTests", dependencies: ["ParcelRules", "StationTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "TextEscapingTests", dependencies: ["TextEscaping"], swiftSettings: strictSettings),
         .testTarget(name: "StationTimeTests", dependencies: ["StationTime", "StationTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "CommandCardsTests", dependencies: ["CommandCards", "ParcelRules"], swiftSettings: strictSettings),

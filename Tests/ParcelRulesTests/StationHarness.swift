@@ -48,16 +48,3 @@ struct Station {
     var totals: ParcelCounts { ledger.totals() }
 }
 
-/// Tracking numbers from notes/scanners.md, used across the suites.
-enum Codes {
-    static let sf = "SF1000000000000"
-    static let zto = "78636098066239"
-    static let yto = "YT6900634716900"
-    static let sto = "773194917396313"
-    static let yunda = "5301156237108"
-    static let jt = "JT0006968326954"
-    static let jd = "JDVA00012345678"
-    static let deppon = "DPK364112047425"
-    static let ems = "9889510569807"
-    static let s10 = "EA123456785CN"
-}

@@ -1,5 +1,6 @@
 import ParcelRules
 import Testing
+import StationTestSupport
 
 @Suite("§5.8 Undo")
 struct UndoTests {

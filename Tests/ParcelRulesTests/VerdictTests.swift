@@ -1,5 +1,6 @@
 import ParcelRules
 import Testing
+import StationTestSupport
 
 @Suite("§6 Verdict")
 struct VerdictTests {

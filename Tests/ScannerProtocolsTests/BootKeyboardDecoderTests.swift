@@ -229,7 +229,7 @@ struct BootKeyboardDecoderTests {
     @Test("Random garbage never crashes the decoder, and a clean scan afterwards decodes")
     func garbage() {
         var decoder = BootKeyboardDecoder()
-        var random = SplitMix64(state: 0x5EED)
+        var random = SplitMix(seed: 0x5EED)
         var time = ms(1_000)
         for _ in 0..<5_000 {
             let length = Int.random(in: 0...10, using: &random)

@@ -120,7 +120,7 @@ struct HIDPOSLayoutTests {
 
     @Test("Random descriptors never crash the parser")
     func randomDescriptors() {
-        var random = SplitMix64(state: 42)
+        var random = SplitMix(seed: 42)
         var parsed = 0
         for _ in 0..<3_000 {
             let length = Int.random(in: 0...80, using: &random)
@@ -307,7 +307,7 @@ struct HIDPOSDecoderTests {
     @Test("Random reports never crash the decoder")
     func randomReports() {
         var decoder = HIDPOSDecoder()
-        var random = SplitMix64(state: 7)
+        var random = SplitMix(seed: 7)
         for index in 0..<5_000 {
             var report = (0..<Int.random(in: 0...70, using: &random)).map { _ in
                 UInt8.random(in: 0...255, using: &random)

@@ -6,18 +6,6 @@ func ms(_ value: UInt64) -> UInt64 { value * 1_000_000 }
 /// Bytes of an ASCII string.
 func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
-/// A deterministic pseudo-random source, so fuzz-style tests fail the same way every run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476C_E5B9_E4D9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 // MARK: Keyboard
 
 /// Feeds `reports` 8 ms apart (Honeywell's default bInterval) starting at `start`.

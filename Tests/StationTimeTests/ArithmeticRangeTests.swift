@@ -1,5 +1,6 @@
 import StationTime
 import Testing
+import StationTestSupport
 
 /// No input makes the time code trap (issue #10, defect 2: `counts --date 0001-01-01` died with
 /// "Illegal instruction" in `dayRangeNanos`). Each zone kind: none (UTC), a historical DST (Shanghai), and
@@ -11,18 +12,6 @@ struct ArithmeticRangeTests {
     static func zone(_ name: String) throws -> StationTimeZone {
         if name.hasPrefix("posix:") { return try StationTimeZone(posixRule: String(name.dropFirst(6))) }
         return try StationTimeZone(named: name)
-    }
-
-    /// A deterministic generator (SplitMix64), so a failure repeats.
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 
     @Test("every day of every year 0001-9999 has a start and an ordered range", arguments: zoneNames)
@@ -52,7 +41,7 @@ struct ArithmeticRangeTests {
     @Test("any Int64 instant converts both ways without a trap", arguments: zoneNames)
     func everyInstant(name: String) throws {
         let zone = try Self.zone(name)
-        var generator = Generator(state: 0x5EED)
+        var generator = SplitMix(seed: 0x5EED)
         var instants: [Int64] = [Int64.min, Int64.min + 1, -1, 0, 1, Int64.max - 1, Int64.max]
         for _ in 0..<20_000 { instants.append(Int64(bitPattern: generator.next())) }
         for nanos in instants {

@@ -1,5 +1,6 @@
 import StationTime
 import Testing
+import StationTestSupport
 
 /// No arithmetic of StationTime may trap, whatever it is given (issue #10: `counts --date 0001-01-01` died with
 /// `Illegal instruction` in `dayRangeNanos`). Every public function of `StationTimeZone`, `LocalDate`,
@@ -20,18 +21,6 @@ struct TimeArithmeticPropertyTests {
     /// Years whose every day lies inside what nanoseconds in an `Int64` can hold (1677-09-21 ... 2262-04-11).
     static let representableYears = 1678...2261
 
-    /// SplitMix64 with a fixed seed: the same "random" instants on every run, so a failure can be repeated.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let edges: [Int64] = [
         .min, .min + 1, .min / 2, -1_000_000_000, -1, 0, 1, 1_000_000_000, .max / 2, .max - 1, .max,
         // Around the ends of what nanoseconds can hold, and of years 0001/9999 as seconds.
@@ -39,7 +28,7 @@ struct TimeArithmeticPropertyTests {
     ]
 
     static func instants(count: Int) -> [Int64] {
-        var generator = SplitMix64(state: 0x5EED_2026_1203)
+        var generator = SplitMix(seed: 0x5EED_2026_1203)
         var values = edges
         for _ in 0..<count { values.append(Int64(bitPattern: generator.next())) }
         // And 1970-2100, where the zones' real transitions are.

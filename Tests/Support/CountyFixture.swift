@@ -104,16 +104,34 @@ public struct CountyFixture: Sendable {
 }
 
 /// SplitMix64 (Steele, Lea, Flood 2014): the same numbers for the same seed on every run, so a failure repeats.
-public struct SplitMix: Sendable {
+public struct SplitMix: RandomNumberGenerator, Sendable {
     public var state: UInt64
     public init(seed: UInt64) { state = seed }
-    /// A number in 0..<bound (0 for a bound below 1).
-    public mutating func next(_ bound: Int) -> Int {
+
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Int(z % UInt64(max(1, bound)))
+        return z ^ (z >> 31)
     }
+
+    /// A number in 0..<bound (0 for a bound below 1).
+    public mutating func next(_ bound: Int) -> Int {
+        Int(next() % UInt64(max(1, bound)))
+    }
+}
+
+/// Tracking numbers from notes/scanners.md, used across the suites.
+public enum Codes {
+    public static let sf = "SF1000000000000"
+    public static let zto = "78636098066239"
+    public static let yto = "YT6900634716900"
+    public static let sto = "773194917396313"
+    public static let yunda = "5301156237108"
+    public static let jt = "JT0006968326954"
+    public static let jd = "JDVA00012345678"
+    public static let deppon = "DPK364112047425"
+    public static let ems = "9889510569807"
+    public static let s10 = "EA123456785CN"
 }
