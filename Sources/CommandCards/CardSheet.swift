@@ -5,15 +5,26 @@ public import ParcelRules
 public enum CardSheet {
     public struct Card: Sendable, Equatable {
         public let command: CommandCard
+        /// The card's name, large, above the bars.
         public let chinese: String
+        /// What it does, in the words an operator uses, under the bars.
+        public let chineseHelp: String
         public let english: String
     }
 
     public static let cards: [Card] = [
-        Card(command: .modeIn, chinese: "入库模式", english: "Inbound mode: parcels scanned next are arrivals"),
-        Card(command: .modeOut, chinese: "出库模式", english: "Outbound mode: parcels scanned next are released to recipients"),
-        Card(command: .undo, chinese: "撤销上一件", english: "Undo the last parcel scanned on this scanner (within 10 minutes)"),
+        Card(command: .modeIn, chinese: "入库模式", chineseHelp: "扫此码后，接着扫的包裹记为到件入库",
+             english: "Inbound mode: parcels scanned next are arrivals"),
+        Card(command: .modeOut, chinese: "出库模式", chineseHelp: "扫此码后，接着扫的包裹记为取件出库",
+             english: "Outbound mode: parcels scanned next are released to recipients"),
+        Card(command: .undo, chinese: "撤销上一件", chineseHelp: "撤销这把扫码枪 10 分钟内扫的最后一件",
+             english: "Undo the last parcel scanned on this scanner (within 10 minutes)"),
     ]
+
+    /// Fonts with the Chinese glyphs, in the order a viewer tries them: Linux (Noto, Source Han, WenQuanYi),
+    /// Windows (Microsoft YaHei, SimHei), Apple (PingFang SC); a viewer without any falls back to its sans-serif.
+    public static let chineseFonts =
+        "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', SimHei, 'WenQuanYi Micro Hei', sans-serif"
 
     /// Width of one module in millimetres: 0.33 mm (13 mil) reads well with any scanner and any
     /// office printer.
@@ -64,13 +75,14 @@ public enum CardSheet {
             x += w
         }
         svg += text(card.command.rawValue, x: pageWidth / 2, y: top + 15 + barHeight + 6, size: 4, monospace: true)
-        svg += text(card.english, x: pageWidth / 2, y: top + 15 + barHeight + 14, size: 4)
+        svg += text(card.chineseHelp, x: pageWidth / 2, y: top + 15 + barHeight + 14, size: 4.5)
+        svg += text(card.english, x: pageWidth / 2, y: top + 15 + barHeight + 21, size: 3.5)
         svg += "</g>\n"
         return svg
     }
 
     static func text(_ content: String, x: Double, y: Double, size: Double, bold: Bool = false, monospace: Bool = false) -> String {
-        let family = monospace ? "DejaVu Sans Mono, monospace" : "Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif"
+        let family = monospace ? "'DejaVu Sans Mono', Consolas, Menlo, monospace" : chineseFonts
         return "<text x=\"\(format(x))\" y=\"\(format(y))\" font-family=\"\(family)\" font-size=\"\(format(size))\" text-anchor=\"middle\"\(bold ? " font-weight=\"bold\"" : "")>\(escape(content))</text>\n"
     }
 
