@@ -1,5 +1,6 @@
 import Hashing
 import ParcelRules
+public import ScanJournal
 import StationTime
 import TextEscaping
 
@@ -140,6 +141,34 @@ public struct CountDocument: Sendable, Hashable {
     public static func csvCell(_ value: String) -> String { CSV.cell(value) }
 
     // MARK: Reading back
+
+    /// The stock numbers (`in_stock_end`, `stale`) of `totals` and each `by_carrier` entry of a count file's JSON as
+    /// written by ``json``; nil when a number is not where ``json`` puts it.
+    public static func stock(inJSON text: String) -> StockSummary? {
+        var stock = StockSummary()
+        var carrier: Carrier?
+        var inTotals = false, inCarriers = false
+        for line in text.split(separator: "\n") {
+            if line == "  \"totals\": {" { inTotals = true; inCarriers = false; continue }
+            if line == "  \"by_carrier\": {" { inTotals = false; inCarriers = true; continue }
+            if line.hasPrefix("  \"by_hour\"") { break }
+            if inCarriers, line.hasPrefix("    \""), line.hasSuffix("\": {") {
+                carrier = Carrier(rawValue: String(line.dropFirst(5).dropLast(4)))
+                continue
+            }
+            let trimmed = line.drop { $0 == " " }
+            for (key, isStale) in [("\"in_stock_end\": ", false), ("\"stale\": ", true)] where trimmed.hasPrefix(key) {
+                guard let value = Int(trimmed.dropFirst(key.count).prefix { $0.isASCII && $0.isNumber }) else { return nil }
+                if inTotals {
+                    if isStale { stock.totals.stale = value } else { stock.totals.inStockEnd = value }
+                } else if inCarriers, let carrier {
+                    if isStale { stock.byCarrier[carrier, default: ParcelCounts()].stale = value }
+                    else { stock.byCarrier[carrier, default: ParcelCounts()].inStockEnd = value }
+                }
+            }
+        }
+        return stock
+    }
 
     /// The `final` flag of a count file's JSON as written by ``json``, or nil if absent.
     public static func finalFlag(inJSON text: String) -> Bool? {

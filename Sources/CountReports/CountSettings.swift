@@ -50,8 +50,19 @@ public struct CountSettings: Sendable {
 
     /// The count files of `date` as of `nowNanos` (final when the day is closed).
     public func document(for date: LocalDate, reader: JournalReader, nowNanos: Int64) throws(JournalError) -> CountDocument {
-        let counts = try DayCounter.count(date, in: zone, staleAfterDays: staleAfterDays, reader: reader)
-        return CountDocument(
+        document(for: date, counts: try DayCounter.count(date, in: zone, staleAfterDays: staleAfterDays, reader: reader), nowNanos: nowNanos)
+    }
+
+    /// The document of `date` as it read when the journal's newest event was `throughSeq`, with `stock` (see
+    /// ``DayCounter/count(_:in:throughSeq:stock:reader:)``).
+    public func document(for date: LocalDate, throughSeq: Int64, stock: StockSummary, reader: JournalReader, nowNanos: Int64)
+        throws(JournalError) -> CountDocument
+    {
+        document(for: date, counts: try DayCounter.count(date, in: zone, throughSeq: throughSeq, stock: stock, reader: reader), nowNanos: nowNanos)
+    }
+
+    func document(for date: LocalDate, counts: DayCounts, nowNanos: Int64) -> CountDocument {
+        CountDocument(
             header: CountFileHeader(
                 stationID: stationID, stationName: stationName, isFinal: isClosed(date, nowNanos: nowNanos),
                 generatedAt: zone.rfc3339(utcNanos: nowNanos), agentVersion: agentVersion),

@@ -70,8 +70,20 @@ public enum DayCounter {
         let summary = try reader.summary(of: date, in: zone)
         let instants = stockInstants(date, in: zone, staleAfterDays: staleAfterDays)
         let stock = try reader.stock(atNanos: instants.end, staleBeforeNanos: instants.staleBefore)
+        return assemble(summary, stock)
+    }
 
-        var counts = DayCounts(date: date, timezone: summary.timezone, range: summary.range)
+    /// The day's numbers as the journal held them when its newest event was `throughSeq` (see
+    /// ``JournalReader/summary(of:in:throughSeq:)``), with the stock given: the stock of that moment cannot be
+    /// recomputed from today's stays, so `verify` takes it from the file it checks and compares everything else.
+    public static func count(
+        _ date: LocalDate, in zone: StationTimeZone, throughSeq: Int64, stock: StockSummary, reader: JournalReader
+    ) throws(JournalError) -> DayCounts {
+        assemble(try reader.summary(of: date, in: zone, throughSeq: throughSeq), stock)
+    }
+
+    static func assemble(_ summary: DaySummary, _ stock: StockSummary) -> DayCounts {
+        var counts = DayCounts(date: summary.date, timezone: summary.timezone, range: summary.range)
         counts.totals = summary.totals
         counts.totals.inStockEnd = stock.totals.inStockEnd
         counts.totals.stale = stock.totals.stale

@@ -1,6 +1,9 @@
 public import ScanJournal
 import Hashing
 import StationTime
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `verify`: the journal's integrity and hash chain, and every count file of the station recomputed from the
 /// journal and compared. Each check is a function of its own (``checkJournal(_:)``, ``checkChain(settings:reader:)``,
@@ -79,7 +82,13 @@ public struct Verification: Sendable {
         result.problems += integrity.problems
         guard integrity.report != nil else { return result }
         result.problems += checkChain(settings: settings, reader: reader)
-        guard let names = settings.outbox.list() else {
+        var names = settings.outbox.list()
+        if names == nil, access(settings.outbox.path, F_OK) != 0, errno == ENOENT {
+            // No outbox yet (a manual scan before the agent first ran): no count files; days with events and no
+            // files are for checkMissingDays.
+            names = []
+        }
+        guard let names else {
             result.problems.append(
                 Finding(kind: .unreadable, file: nil, detail: "\(settings.outbox.path): cannot list the outbox"))
             return result
@@ -177,12 +186,38 @@ public struct Verification: Sendable {
                 continue
             }
             let paths = outbox.paths(stationID: settings.stationID, date: date)
-            // Whether this day's files are simply older than the journal (an open day between refreshes): the JSON's
-            // journal.last_seq is below the day's last event. The CSV is written with its JSON, so it follows it.
-            var olderThanJournal = false
-            if !closed, let expectedLast = expected.counts.lastSeq, let bytes = AtomicFile.read(paths.json) {
-                let fileLast = CountDocument.lastSeq(inJSON: String(decoding: bytes, as: UTF8.self))
-                olderThanJournal = fileLast.map { $0 < expectedLast } ?? true
+            // An open day's files are rewritten by the running agent every count_refresh_seconds, so they may be older
+            // than the journal: the JSON's journal.last_seq is below the day's last event. Such files are compared
+            // with the day as it was at that seq (events after it left out, undos after it not yet applied), the
+            // stock taken from the file (the stock of that moment cannot be recomputed); a day whose events were
+            // clock-corrected since cannot be put back that way, and its older files are only noted. The CSV is
+            // written with its JSON and compared the same way.
+            var reference = expected
+            var asOfSeq: Int64?
+            var unchecked: String?
+            if !closed, let expectedLast = expected.counts.lastSeq, files[date]!.json, let bytes = AtomicFile.read(paths.json) {
+                let text = String(decoding: bytes, as: UTF8.self)
+                if let fileLast = CountDocument.lastSeq(inJSON: text) {
+                    if fileLast < expectedLast {
+                        if expected.counts.correctedEvents > 0 {
+                            unchecked = "the day holds clock-corrected events, so it cannot be recomputed as of seq \(fileLast)"
+                        } else if let stock = CountDocument.stock(inJSON: text) {
+                            do {
+                                reference = try settings.document(
+                                    for: date, throughSeq: fileLast, stock: stock, reader: reader, nowNanos: nowNanos)
+                                asOfSeq = fileLast
+                            } catch {
+                                result.problems.append(Finding(kind: .journal, file: nil, detail: "\(date): \(error)"))
+                                continue
+                            }
+                        }
+                    }
+                } else {
+                    result.problems.append(
+                        Finding(
+                            kind: .differs, file: expected.jsonFileName,
+                            detail: "no journal.last_seq, though the day has events up to seq \(expectedLast): the agent always writes it"))
+                }
             }
             for (path, isJSON) in [(paths.json, true), (paths.csv, false)] {
                 let name = isJSON ? expected.jsonFileName : expected.csvFileName
@@ -193,7 +228,7 @@ public struct Verification: Sendable {
                 }
                 result.filesChecked += 1
                 let text = String(decoding: bytes, as: UTF8.self)
-                var wanted = expected
+                var wanted = reference
                 if isJSON {
                     // `generated_at` is not compared; `final` is checked on its own below.
                     wanted.header.generatedAt = CountDocument.generatedAt(inJSON: text) ?? wanted.header.generatedAt
@@ -206,16 +241,21 @@ public struct Verification: Sendable {
                 }
                 let expectedText = isJSON ? wanted.json : wanted.csv
                 if text != expectedText {
-                    let finding = Finding(
-                        kind: .differs, file: name, detail: firstDifference(found: text, expected: expectedText))
-                    if closed || !olderThanJournal {
-                        result.problems.append(finding)
-                    } else {
+                    let detail = firstDifference(found: text, expected: expectedText)
+                    if let unchecked {
                         result.notes.append(
                             Finding(
                                 kind: .olderThanJournal, file: name,
-                                detail: "events came after this file was written; the running agent rewrites it within count_refresh_seconds (\(finding.detail))"))
+                                detail: "events came after this file was written and \(unchecked); the running agent rewrites it within count_refresh_seconds (\(detail))"))
+                    } else {
+                        result.problems.append(
+                            Finding(kind: .differs, file: name, detail: asOfSeq.map { "as of seq \($0), the event it counted to: " } .map { $0 + detail } ?? detail))
                     }
+                } else if let asOfSeq {
+                    result.notes.append(
+                        Finding(
+                            kind: .olderThanJournal, file: name,
+                            detail: "written before the newest events: it matches the journal as of seq \(asOfSeq) (its stock numbers as written); the running agent rewrites it within count_refresh_seconds"))
                 }
             }
         }

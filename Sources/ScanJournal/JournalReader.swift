@@ -89,8 +89,20 @@ public final class JournalReader {
 
     /// The numbers of one business day (SPEC §7 totals, by carrier, by device, by hour, clock, journal range), the
     /// stock aside (``stock(atNanos:staleBeforeNanos:)``).
-    public func summary(of date: LocalDate, in zone: StationTimeZone) throws(JournalError) -> DaySummary {
-        let events = try events(on: date, in: zone)
+    ///
+    /// With `throughSeq`, the day as the journal held it when its newest event was `throughSeq`: later events left
+    /// out, and an event undone by a later undo not yet undone (what a count file written then said; `verify`
+    /// checks an open day's file that is older than the journal this way). Clock corrections made since are not
+    /// undone: the caller must not compare days that hold corrected events.
+    public func summary(of date: LocalDate, in zone: StationTimeZone, throughSeq: Int64? = nil) throws(JournalError) -> DaySummary {
+        var events = try events(on: date, in: zone)
+        if let throughSeq {
+            events = events.filter { $0.seq <= throughSeq }.map { event in
+                var event = event
+                if event.undone, let by = event.undoneBy, by > throughSeq { event.undone = false }
+                return event
+            }
+        }
         var summary = DaySummary(date: date, timezone: zone.identifier, range: zone.dayRangeNanos(date))
         for event in events {
             summary.totals.count(event.outcome, undone: event.undone)

@@ -187,6 +187,11 @@ public struct HourCounts: Sendable, Hashable {
 public struct StockSummary: Sendable, Hashable {
     public var totals = ParcelCounts()
     public var byCarrier: [Carrier: ParcelCounts] = [:]
+
+    public init(totals: ParcelCounts = ParcelCounts(), byCarrier: [Carrier: ParcelCounts] = [:]) {
+        self.totals = totals
+        self.byCarrier = byCarrier
+    }
 }
 
 /// One parcel in stock at an instant (``JournalReader/stockParcels(atNanos:staleBeforeNanos:)``): its open stay.

@@ -71,6 +71,70 @@ struct VerifyFindingsTests {
         #expect(future.standardOutput.contains("not-begun") && future.standardOutput.contains("has not begun"), "\(future.standardOutput)")
     }
 
+    @Test("an open day's file older than the journal is compared as of the event it counted to: an edit under it is exit 3",
+        .timeLimit(.minutes(2)))
+    func olderFileStillChecked() throws {
+        let directory = try scratchDirectory("verify-older")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("station-agent.toml").path
+        try """
+            station_id = "older-station"
+            timezone = "Asia/Shanghai"
+            data_dir = "\(directory.path)/data"
+            """.write(toFile: config, atomically: false, encoding: .utf8)
+        func agent(_ arguments: [String]) throws -> AgentProcess.Result { try AgentProcess.agent(arguments + ["--config", config]) }
+        let outbox = directory.path + "/data/outbox"
+
+        // A box where nothing ran but a manual scan: no outbox yet, nothing wrong.
+        #expect(try agent(["scan", "SF1000000000011", "--in"]).status == 0)
+        let fresh = try agent(["verify"])
+        #expect(fresh.status == 0, "\(fresh.standardOutput)\(fresh.standardError)")
+        #expect(!fresh.standardOutput.contains("cannot list the outbox"), "\(fresh.standardOutput)")
+
+        #expect(try agent(["scan", "SF1000000000012", "--in"]).status == 0)
+        #expect(try agent(["export"]).status == 0)
+        let csv = try #require(try FileManager.default.contentsOfDirectory(atPath: outbox).first { $0.hasSuffix(".csv") })
+        let json = csv.replacingOccurrences(of: ".csv", with: ".json")
+        // Later events, among them a release and an undo of a receipt the file counted: the file is older than
+        // the journal, and as of its last event it is exact.
+        let undo = try agent(["scan", "#STATION:UNDO", "--in"])
+        #expect(undo.standardOutput.contains("undid=2(SF1000000000012)"), "\(undo.standardOutput)")
+        #expect(try agent(["scan", "SF1000000000011", "--out"]).status == 0)
+        #expect(try agent(["scan", "SF1000000000013", "--in"]).status == 0)
+        let older = try agent(["verify"])
+        #expect(older.status == 0, "\(older.standardOutput)")
+        #expect(older.standardOutput.contains("it matches the journal as of seq 2"), "\(older.standardOutput)")
+        #expect(older.standardOutput.contains("OK: every count file matches the journal."), "\(older.standardOutput)")
+
+        // The CSV's TOTAL edited, SHA256SUMS recomputed: a problem, though the file is older than the journal.
+        let original = try String(contentsOfFile: outbox + "/" + csv, encoding: .utf8)
+        try original.replacingOccurrences(of: ",TOTAL,2,", with: ",TOTAL,7,").write(toFile: outbox + "/" + csv, atomically: true, encoding: .utf8)
+        #expect(try String(contentsOfFile: outbox + "/" + csv, encoding: .utf8) != original)
+        try Self.rewriteChecksums(outbox)
+        let editedCSV = try agent(["verify"])
+        #expect(editedCSV.status == 3, "\(editedCSV.standardOutput)")
+        #expect(editedCSV.standardOutput.contains("differs") && editedCSV.standardOutput.contains("as of seq 2"), "\(editedCSV.standardOutput)")
+        #expect(!editedCSV.standardOutput.contains("OK"), "\(editedCSV.standardOutput)")
+        try original.write(toFile: outbox + "/" + csv, atomically: true, encoding: .utf8)
+
+        // The JSON's inbound edited: a problem. Its last_seq removed: a problem (it cannot hide behind "older").
+        let originalJSON = try String(contentsOfFile: outbox + "/" + json, encoding: .utf8)
+        try originalJSON.replacingOccurrences(of: "\"inbound\": 2,", with: "\"inbound\": 5,")
+            .write(toFile: outbox + "/" + json, atomically: true, encoding: .utf8)
+        try Self.rewriteChecksums(outbox)
+        #expect(try agent(["verify"]).status == 3)
+        let noSeq = originalJSON.replacingOccurrences(of: "\"last_seq\": 2,", with: "\"last_seq\": null,")
+        #expect(noSeq != originalJSON)
+        try noSeq.write(toFile: outbox + "/" + json, atomically: true, encoding: .utf8)
+        try Self.rewriteChecksums(outbox)
+        let withoutSeq = try agent(["verify"])
+        #expect(withoutSeq.status == 3, "\(withoutSeq.standardOutput)")
+        #expect(withoutSeq.standardOutput.contains("no journal.last_seq"), "\(withoutSeq.standardOutput)")
+        try originalJSON.write(toFile: outbox + "/" + json, atomically: true, encoding: .utf8)
+        try Self.rewriteChecksums(outbox)
+        #expect(try agent(["verify"]).status == 0)
+    }
+
     @Test("doctor warns about a station id that is a generic image's host name", arguments: ["raspberrypi", "localhost", "orangepi", "debian"])
     func genericStationID(id: String) throws {
         let directory = try scratchDirectory("verify-generic-\(id)")
