@@ -429,7 +429,9 @@ public let configurationSizeLimit = 1 << 20
 /// characters TOML does not allow (a NUL from a torn write above all: the TOML parser would stop
 /// at it and drop every key after it) are errors, never a reason to fall back to the defaults.
 func readFile(_ path: String, required: Bool) throws(ConfigurationError) -> String? {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    // O_NONBLOCK: opening a FIFO (or a device) must not wait for a writer; it is refused below as not a regular
+    // file. A regular file reads as always.
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     guard descriptor >= 0 else {
         let code = errno
         if code == ENOENT && !required { return nil }

@@ -47,6 +47,16 @@ struct BrokenFileTests {
         #expect(error?.reason.contains(where_) == true, "\(String(describing: error))")
     }
 
+    @Test("a FIFO named as the configuration is refused at once, not waited on", .timeLimit(.minutes(1)))
+    func fifo() throws {
+        let directory = try scratch("config-fifo")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/station-agent.toml"
+        #expect(mkfifo(path, 0o600) == 0)
+        let error = loadError(path)
+        #expect(error?.reason.contains("not a regular file") == true, "\(String(describing: error))")
+    }
+
     @Test("a file over 1 MiB is refused, not read in part")
     func oversized() throws {
         let directory = try scratch("config-big")
