@@ -89,8 +89,8 @@ struct ScansCommand: AsyncParsableCommand {
     }
 
     static let columns = [
-        "seq", "time", "code", "raw", "symbology", "direction", "outcome", "reason", "undone", "carrier", "device",
-        "source",
+        "seq", "time", "code", "raw", "symbology", "direction", "outcome", "reason", "undone", "undoes", "carrier",
+        "device", "source",
     ]
 
     /// One event's cells for the table and the CSV, every one escaped (SPEC §2): `raw` from the bytes as read, the
@@ -99,7 +99,8 @@ struct ScansCommand: AsyncParsableCommand {
         [
             String(event.seq), zone.rfc3339(utcNanos: event.effectiveNanos), Escaping.text(event.code), event.rawEscaped,
             Escaping.text(event.symbology ?? ""), event.direction?.rawValue ?? "", event.outcome.rawValue,
-            event.reason?.rawValue ?? "", event.undone ? "true" : "false", Escaping.text(event.carrier?.rawValue ?? ""),
+            event.reason?.rawValue ?? "", event.undone ? "true" : "false", event.undoOf.map(String.init) ?? "",
+            Escaping.text(event.carrier?.rawValue ?? ""),
             Escaping.text(event.device), event.source.rawValue,
         ]
     }

@@ -96,7 +96,7 @@ struct ControlCharacterTests {
         #expect(Self.rawControls(csvText).isEmpty, "scans --csv carries \(Self.rawControls(csvText)) raw")
         let rows = Self.parseCSV(csvText)
         #expect(rows.count == 1 + Self.hostileCodes.count + 1, "a header and one row per event:\n\(csvText)")
-        #expect(rows.allSatisfy { $0.count == 12 }, "every row has the header's 12 cells: \(rows.map(\.count))")
+        #expect(rows.allSatisfy { $0.count == 13 }, "every row has the header's 13 cells: \(rows.map(\.count))")
         #expect(rows.dropFirst().allSatisfy { !$0[2].contains("\n") && !$0[2].contains("\t") }, "the code cell is escaped")
     }
 

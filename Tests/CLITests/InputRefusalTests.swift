@@ -188,6 +188,16 @@ struct InputRefusalTests {
         #expect(events[0]["undoes"] is NSNull, "\(events[0])")
         #expect(events[1]["undoes"] is NSNull && events[1]["undone"] as? Bool == true, "\(events[1])")
         #expect(events[2]["undoes"] as? Int == events[1]["seq"] as? Int, "\(events[2])")
+        // The table and the CSV say it too (UNDOES: the seq of the cancelled event).
+        let csv = try station.agent(["scans", "--csv"]).standardOutput
+        let lines = csv.dropFirst().components(separatedBy: "\r\n")
+        let header = lines[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let column = try #require(header.firstIndex(of: "undoes"), "\(lines[0])")
+        let undoRow = lines[3].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        #expect(undoRow[column] == String(events[1]["seq"] as? Int ?? -1), "\(lines[3])")
+        #expect(lines[2].split(separator: ",", omittingEmptySubsequences: false).map(String.init)[column] == "", "\(lines[2])")
+        let table = try station.agent(["scans"]).standardOutput
+        #expect(table.contains("UNDOES"), "\(table)")
     }
 
     // MARK: defect 11: a day on which the agent ran has its files, zeros included

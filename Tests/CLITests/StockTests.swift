@@ -239,8 +239,8 @@ struct StockTests {
         #expect(scans.standardOutput.utf8.starts(with: [0xEF, 0xBB, 0xBF]), "UTF-8 byte order mark")
         let scansBody = try #require(ControlCharacterTests.excelCSV(scans.standardOutput), "CRLF: \(scans.standardOutput.debugDescription)")
         let scanRows = ControlCharacterTests.parseCSV(scansBody)
-        #expect(scanRows.first?.first == "seq" && scanRows.dropFirst().allSatisfy { $0.count == 12 })
-        #expect(scanRows.contains { $0[2] == "SF1000000000088" && $0[10] == Self.device }, "\(scansBody)")
+        #expect(scanRows.first?.first == "seq" && scanRows.dropFirst().allSatisfy { $0.count == 13 })
+        #expect(scanRows.contains { $0[2] == "SF1000000000088" && $0[11] == Self.device }, "\(scansBody)")
         #expect(scans.standardOutput.utf8.count > scansBody.utf8.count + 3, "CR bytes on the wire")
     }
 
