@@ -84,12 +84,13 @@ public struct OutboxDirectory: Sendable {
         }
     }
 
-    /// Runs `body` holding the directory's exclusive lock.
-    public func withLock<T>(_ body: () throws(CountFileError) -> T) throws(CountFileError) -> T {
+    /// Runs `body` holding the directory's exclusive lock (writers), or its shared lock (`verify`, which must not
+    /// see a write half done: a count file without its SHA256SUMS line, a temporary file about to be renamed).
+    public func withLock<T>(shared: Bool = false, _ body: () throws(CountFileError) -> T) throws(CountFileError) -> T {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw CountFileError(path: path, operation: "open directory", errno: errno) }
         defer { close(fd) }
-        guard retryingInterrupts({ flock(fd, LOCK_EX) }) == 0 else {
+        guard retryingInterrupts({ flock(fd, shared ? LOCK_SH : LOCK_EX) }) == 0 else {
             throw CountFileError(path: path, operation: "lock", errno: errno)
         }
         defer { flock(fd, LOCK_UN) }

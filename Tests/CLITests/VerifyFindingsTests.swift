@@ -129,10 +129,25 @@ struct VerifyFindingsTests {
         try Self.rewriteChecksums(outbox)
         let withoutSeq = try agent(["verify"])
         #expect(withoutSeq.status == 3, "\(withoutSeq.standardOutput)")
-        #expect(withoutSeq.standardOutput.contains("no journal.last_seq"), "\(withoutSeq.standardOutput)")
+        #expect(withoutSeq.standardOutput.contains("as of seq 0"), "\(withoutSeq.standardOutput)")
         try originalJSON.write(toFile: outbox + "/" + json, atomically: true, encoding: .utf8)
         try Self.rewriteChecksums(outbox)
         #expect(try agent(["verify"]).status == 0)
+
+        // Files written before the day's first event (the agent's start on an idle morning: zeros, last_seq
+        // null), then scans: as of no event of the day, they are exact; not a problem.
+        let idleConfig = directory.appendingPathComponent("idle.toml").path
+        try "station_id = \"idle-station\"\ntimezone = \"Asia/Shanghai\"\ndata_dir = \"\(directory.path)/idle\"\n"
+            .write(toFile: idleConfig, atomically: false, encoding: .utf8)
+        // The agent writes today's files at its start; stopped by SIGTERM after 4 s (AgentProcess.run's timeout).
+        _ = try AgentProcess.agent(["run", "--config", idleConfig], environment: ["STATION_AGENT_CONFIG": ""], timeout: 4)
+        let idleOutbox = directory.path + "/idle/outbox"
+        let idleFiles = (try? FileManager.default.contentsOfDirectory(atPath: idleOutbox)) ?? []
+        #expect(idleFiles.contains { $0.hasSuffix(".json") }, "\(idleFiles)")
+        #expect(try AgentProcess.agent(["scan", "SF1000000000021", "--in", "--config", idleConfig]).status == 0)
+        let idle = try AgentProcess.agent(["verify", "--config", idleConfig])
+        #expect(idle.status == 0, "\(idle.standardOutput)")
+        #expect(idle.standardOutput.contains("it matches the journal as of seq 0"), "\(idle.standardOutput)")
     }
 
     @Test("doctor warns about a station id that is a generic image's host name", arguments: ["raspberrypi", "localhost", "orangepi", "debian"])
