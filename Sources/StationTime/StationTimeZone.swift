@@ -278,3 +278,38 @@ public struct StationTimeZone: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// The local hour of instants of one day, without a time-zone lookup per event: the zone's offset is looked up
+/// once per hour-long stretch of UTC and reused while the instants stay in it (offsets change on the hour or the
+/// half hour at most a few times a year, and a lookup at the stretch's start and end tells whether one does).
+public struct HourOfDay: Sendable {
+    public let zone: StationTimeZone
+    private var cachedStart = Int64.max
+    private var cachedEnd = Int64.min
+    private var cachedOffsetNanos: Int64 = 0
+
+    public init(zone: StationTimeZone) { self.zone = zone }
+
+    /// The hour (0-23) of the local time at `utcNanos`: ``StationTimeZone/localDateTime(utcNanos:)``'s hour.
+    public mutating func hour(utcNanos: Int64) -> Int {
+        if utcNanos < cachedStart || utcNanos >= cachedEnd {
+            let hourNanos: Int64 = 3_600_000_000_000
+            let (start, overflow) = utcNanos.subtractingReportingOverflow(((utcNanos % hourNanos) + hourNanos) % hourNanos)
+            let (end, overflow2) = start.addingReportingOverflow(hourNanos)
+            let first = zone.localDateTime(utcNanos: utcNanos)
+            if overflow || overflow2 || zone.localDateTime(utcNanos: start).utcOffsetSeconds != first.utcOffsetSeconds
+                || zone.localDateTime(utcNanos: end - 1).utcOffsetSeconds != first.utcOffsetSeconds
+            {
+                cachedStart = Int64.max
+                cachedEnd = Int64.min
+                return first.hour
+            }
+            cachedStart = start
+            cachedEnd = end
+            cachedOffsetNanos = Int64(first.utcOffsetSeconds) * 1_000_000_000
+        }
+        let (local, overflow) = utcNanos.addingReportingOverflow(cachedOffsetNanos)
+        if overflow { return zone.localDateTime(utcNanos: utcNanos).hour }
+        let dayNanos: Int64 = 86_400_000_000_000
+        return Int(((local % dayNanos) + dayNanos) % dayNanos / 3_600_000_000_000)
+    }
+}
