@@ -3,8 +3,9 @@ SHELL := /bin/bash
 SWIFT ?= swift
 # Debian packages the build and the tests need. umockdev is for the device tests only; Swift (OpenStack's, with
 # its S3 API), memcached, nginx-light and openssl are the real upload targets the store tests start on 127.0.0.1
-# (Tests/Servers/stores). Chromium and the CJK fonts open the roll-up's page in a test. Not python3-swiftclient: its /usr/bin/swift would shadow the Swift toolchain.
+# (Tests/Servers/stores). libasound2-dev is ALSA for the spoken verdicts; espeak-ng and sox render the prompts (make install), alsa-utils gives aplay to check a speaker. Chromium and the CJK fonts open the roll-up's page in a test. Not python3-swiftclient: its /usr/bin/swift would shadow the Swift toolchain.
 APT_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev tzdata umockdev libumockdev-dev sqlite3 python3 faketime \
+	libasound2-dev alsa-utils espeak-ng sox \
 	swift swift-proxy swift-object swift-container swift-account memcached nginx-light openssl \
 	chromium fonts-noto-cjk
 # `make run` keeps its data here, so it needs no root and no configuration file.
@@ -131,7 +132,7 @@ deb: static
 	printf '%s\n' /etc/station-agent/station-agent.toml.example > dist/deb-root/DEBIAN/conffiles
 	{ echo "Package: station-agent"; echo "Version: $(VERSION)"; echo "Architecture: $(ARCH)"; \
 	  echo "Maintainer: station-agent developers <station-agent@localhost>"; \
-	  echo "Depends: libusb-1.0-0, libudev1, libsqlite3-0, libssl3, libcurl4, ca-certificates, tzdata, adduser"; \
+	  echo "Depends: libusb-1.0-0, libudev1, libsqlite3-0, libasound2, libssl3, libcurl4, ca-certificates, tzdata, adduser"; \
 	  echo "Section: misc"; echo "Priority: optional"; \
 	  echo "Installed-Size: $$(du -sk dist/deb-root | cut -f1)"; \
 	  echo "Description: parcel station scan logger for USB barcode scanners"; \
