@@ -1,0 +1,157 @@
+import Foundation
+import StationTestSupport
+import Testing
+import USBEmulator
+
+/// SPEC §6's spoken verdicts through the real `station-agent run`: an emulated keyboard-wedge scanner types a
+/// session, ALSA's `file` plugin records what the agent played, and the tone prompts tell which prompt was heard.
+@Suite(
+    "spoken verdicts end to end", .serialized,
+    .enabled(if: USBTestbed.isAvailable, "needs the umockdev preload: run `make test`"))
+struct VoiceEndToEndTests {
+    /// What the scanner types, and what the box must say after each (SPEC §6).
+    static let session: [(code: String, outcome: String, prompt: String)] = [
+        ("SF1122334455667", "received", "received"),
+        ("SF1122334455667", "duplicate", "duplicate"),  // again within the 5 s duplicate window
+        ("#STATION:OUT", "command", "mode_out"),
+        ("SF1122334455667", "released", "released"),
+        ("YT6900634716900", "released_unmatched", "not_in_stock"),  // never received
+        ("SF1122334455667", "repeat_release", "already_released"),  // after the window: a repeat, not a duplicate
+        ("ABC", "rejected", "rejected"),  // too short to be a parcel code
+        ("#STATION:UNDO", "command", "undone"),  // cancels the release of YT6900634716900
+        ("#STATION:IN", "command", "mode_in"),
+    ]
+    /// Index of the scan that must come more than the duplicate window after the one before it of the same code.
+    static let afterWindow = 5
+
+    struct Station {
+        let directory: URL
+        let configFile: URL
+        let dataDirectory: String
+        let alsaConfigPath: String
+        let recording: String
+
+        init(name: String, pcm: String) throws {
+            directory = try scratchDirectory("voice-e2e-\(name)-\(UInt32.random(in: 0...UInt32.max))")
+            let prompts = directory.appendingPathComponent("prompts").path
+            try FileManager.default.createDirectory(atPath: prompts, withIntermediateDirectories: true)
+            try TonePrompts.write(to: prompts)
+            alsaConfigPath = try TonePrompts.writeAlsaConfiguration(in: directory.path, pcms: ["capture"])
+            recording = directory.appendingPathComponent("capture.raw").path
+            configFile = directory.appendingPathComponent("station-agent.toml")
+            dataDirectory = directory.appendingPathComponent("data").path
+            try """
+                station_id = "voice-station"
+                timezone = "Asia/Shanghai"
+
+                [voice]
+                enabled = true
+                pcm = "\(pcm)"
+                volume = 100
+                prompts_dir = "\(prompts)"
+
+                [[devices]]
+                name = "desk"
+                vendor_id = "0c2e"
+                role = "switchable"
+                """.write(to: configFile, atomically: false, encoding: .utf8)
+        }
+
+        var environment: [String: String] {
+            ["STATION_AGENT_DATA_DIR": dataDirectory, "ALSA_CONFIG_PATH": alsaConfigPath, "STATION_AGENT_LOG_LEVEL": "debug"]
+        }
+
+        func journal() throws -> [String] {
+            let scans = try AgentProcess.agent(["scans", "--json", "--config", configFile.path], environment: ["STATION_AGENT_DATA_DIR": dataDirectory])
+            guard scans.status == 0 else { return ["scans failed: \(scans.standardError)"] }
+            let events = try #require(try AgentProcess.json(scans.standardOutput) as? [[String: Any]])
+            return events.map { "\($0["outcome"] as? String ?? "?") \($0["code"] as? String ?? "?")" }
+        }
+    }
+
+    /// Types the session on an emulated keyboard-wedge scanner; after each code, `heard(index)` must become true.
+    func typeSession(
+        _ station: Station, testbed: USBTestbed, heard: @escaping @Sendable (Int, BackgroundAgent) -> Bool
+    ) async throws -> BackgroundAgent {
+        try testbed.add(fixture: fixturePath("roothub.umockdev"))
+        let desk = try EmulatedUSBDevice(fixture: fixturePath("keyboard-scanner.umockdev"))
+        try testbed.plug(desk)
+        let agent = try BackgroundAgent(["run", "--config", station.configFile.path], environment: station.environment)
+        func waitFor(_ seconds: Double, _ what: String, _ condition: @escaping @Sendable () -> Bool) async throws {
+            do {
+                try await waitUntil(seconds, what, condition)
+            } catch {
+                Issue.record("\(error); the agent's log:\n\(agent.standardError)")
+                throw error
+            }
+        }
+        try await waitFor(20, "the agent to claim the scanner") { desk.claimedInterfaces.contains(0) }
+        var windowStart = ContinuousClock.now
+        for (index, scan) in Self.session.enumerated() {
+            if index == Self.afterWindow {
+                // More than the 5 s duplicate window after the release of the same code.
+                try await Task.sleep(until: windowStart + .milliseconds(5_300))
+            }
+            if index == Self.afterWindow - 2 { windowStart = ContinuousClock.now }
+            desk.deliver(endpoint: 0x81, reports: Typist.type(scan.code))
+            try await waitFor(10, "scan \(index + 1) (\(scan.code)) to be answered") { heard(index, agent) }
+        }
+        return agent
+    }
+
+    @Test("every verdict of a session is spoken, in order, the prompt of each and only that", .timeLimit(.minutes(2)))
+    func spokenSession() async throws {
+        try await TestbedLock.withTestbed { testbed in
+            let station = try Station(name: "capture", pcm: "capture")
+            defer { try? FileManager.default.removeItem(at: station.directory) }
+            let recording = station.recording
+            let agent = try await typeSession(station, testbed: testbed) { index, _ in
+                TonePrompts.heard(TonePrompts.recorded(recording)).names.count >= index + 1
+            }
+            defer { agent.kill() }
+            let heard = TonePrompts.heard(TonePrompts.recorded(recording))
+            #expect(heard.names == Self.session.map(\.prompt), "\(agent.standardError)")
+            #expect(heard.unrecognized == nil, "only whole prompts and silence were recorded")
+            agent.signal(SIGTERM)
+            #expect(try await agent.waitForExit(timeout: 20) == 0, "\(agent.standardError)")
+            #expect(try station.journal() == Self.session.map { "\($0.outcome) \(Self.normalized($0.code))" })
+            let log = agent.standardError
+            // (This machine's clock may be unsynchronised: that warning is not the voice's.)
+            let warnings = log.split(separator: "\n").filter { $0.contains(" WARNING voice") || $0.contains(" ERROR ") }
+            #expect(warnings.isEmpty, "the voice warns about nothing: \(warnings)")
+            // The agent's debug lines: how long after the journal's answer each prompt's first samples were written.
+            let latencies = log.split(separator: "\n").compactMap { line -> Int? in
+                guard let range = line.range(of: "' started ") else { return nil }
+                return Int(line[range.upperBound...].prefix { $0.isNumber })
+            }
+            #expect(latencies.count == Self.session.count, "\(latencies)")
+            print("voice e2e: commit to first snd_pcm_writei, µs: \(latencies.sorted())")
+            #expect(latencies.allSatisfy { $0 < 150_000 }, "SPEC §6: within 150 ms of the commit: \(latencies)")
+        }
+    }
+
+    @Test("a sound device that does not exist: every scan is journaled, one warning says what to do", .timeLimit(.minutes(2)))
+    func noSoundDevice() async throws {
+        try await TestbedLock.withTestbed { testbed in
+            let station = try Station(name: "none", pcm: "nonexistent")
+            defer { try? FileManager.default.removeItem(at: station.directory) }
+            let session = Self.session
+            let agent = try await typeSession(station, testbed: testbed) { index, agent in
+                // The agent's line for each accepted scan: "<outcome> <code>".
+                agent.standardError.components(separatedBy: "\(session[index].outcome) \(Self.normalized(session[index].code))").count
+                    > session[0...index].filter { $0.outcome == session[index].outcome && $0.code == session[index].code }.count
+            }
+            defer { agent.kill() }
+            agent.signal(SIGTERM)
+            #expect(try await agent.waitForExit(timeout: 20) == 0, "\(agent.standardError)")
+            #expect(try station.journal() == Self.session.map { "\($0.outcome) \(Self.normalized($0.code))" })
+            let warnings = agent.standardError.split(separator: "\n").filter { $0.contains("no sound device 'nonexistent'") }
+            #expect(warnings.count == 1, "one warning, not one per scan: \(warnings)")
+            #expect(warnings.first?.contains("aplay -l") == true && warnings.first?.contains("[voice] pcm") == true)
+            #expect(!TonePrompts.names.contains { agent.standardError.contains("voice: '\($0)' started") }, "nothing was played")
+        }
+    }
+
+    /// The journal's code of a typed one (command cards as they are).
+    static func normalized(_ code: String) -> String { code }
+}
