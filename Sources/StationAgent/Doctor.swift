@@ -56,6 +56,7 @@ public enum Doctor {
         checks.append(journal(configuration))
         checks += ownership(configuration, serviceUser: environment.serviceUser)
         checks += upload(configuration, serviceUser: environment.serviceUser)
+        checks.append(voice(configuration))
         checks.append(udevRules(environment))
         checks += devices(configuration)
         checks.append(serviceUser(environment))

@@ -143,6 +143,23 @@ public final class VoicePlayer: Sendable {
         }
     }
 
+    /// The state a player with `settings` would find, without starting one: the prompts read and checked, the
+    /// device opened (non-blocking) and closed again. For `doctor`.
+    public static func probe(_ settings: Settings) -> VoiceStatus {
+        let (_, problems) = loadPrompts(settings)
+        _ = Alsa.silenceErrors
+        var handle: OpaquePointer?
+        let result = snd_pcm_open(&handle, settings.pcm, SND_PCM_STREAM_PLAYBACK, SND_PCM_NONBLOCK)
+        let device: VoiceDeviceState
+        if result >= 0, let handle {
+            snd_pcm_close(handle)
+            device = .ready
+        } else {
+            device = Alsa.state(forOpenError: result)
+        }
+        return VoiceStatus(pcm: settings.pcm, promptsDirectory: settings.promptsDirectory, device: device, promptProblems: problems)
+    }
+
     // MARK: Prompts
 
     static func loadPrompts(_ settings: Settings) -> ([Prompt: PromptSound], [Prompt: String]) {
@@ -160,7 +177,7 @@ public final class VoicePlayer: Sendable {
 
     private static func warnAboutPrompts(_ problems: [Prompt: String], settings: Settings, logger: Logger) {
         let status = VoiceStatus(pcm: settings.pcm, promptsDirectory: settings.promptsDirectory, device: .notOpened, promptProblems: problems)
-        if let problem = status.promptProblem { logger.warning("voice: \(problem)") }
+        if let problem = status.promptProblem { logger.warning("voice: \(problem.what): \(problem.fix)") }
     }
 
     // MARK: The playing thread
@@ -214,15 +231,7 @@ public final class VoicePlayer: Sendable {
         let result = snd_pcm_open(&handle, pcmName, SND_PCM_STREAM_PLAYBACK, SND_PCM_NONBLOCK)
         guard result >= 0, let handle else {
             output.failedAt = now
-            let reason = Alsa.describe(result)
-            let device: VoiceDeviceState =
-                switch -result {
-                case EBUSY, EAGAIN: .busy
-                case EACCES, EPERM: .noPermission(reason: reason)
-                case ENOENT, ENODEV, ENXIO: .missing(reason: reason)
-                default: .missing(reason: reason)
-                }
-            report(device, pcm: pcmName)
+            report(Alsa.state(forOpenError: result), pcm: pcmName)
             return
         }
         output.pcm = handle
@@ -243,7 +252,8 @@ public final class VoicePlayer: Sendable {
         }
         if recovered { logger.notice("voice: sound device '\(pcm)' works again") }
         if firstOfKind, let problem = device.problem(pcm: pcm) {
-            logger.warning("voice: \(problem); scans are recorded as always, the verdicts are not spoken (tried again every 30 s)")
+            logger.warning(
+                "voice: \(problem.what): \(problem.fix); scans are recorded as always, the verdicts are not spoken (the device is tried again every 30 s)")
         }
     }
 
@@ -362,6 +372,16 @@ private final class Output {
 enum Alsa {
     /// alsa-lib's own messages to stderr are turned off once: the player says what is wrong itself, once.
     static let silenceErrors: Void = station_alsa_silence_errors()
+
+    /// What a failed `snd_pcm_open` means.
+    static func state(forOpenError result: Int32) -> VoiceDeviceState {
+        let reason = describe(result)
+        switch -result {
+        case EBUSY, EAGAIN: return .busy
+        case EACCES, EPERM: return .noPermission(reason: reason)
+        default: return .missing(reason: reason)
+        }
+    }
 
     static func describe(_ code: Int32) -> String {
         guard let text = snd_strerror(code) else { return "error \(code)" }

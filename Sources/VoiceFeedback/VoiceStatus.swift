@@ -25,18 +25,22 @@ public enum VoiceDeviceState: Sendable, Equatable {
         }
     }
 
-    /// What is wrong with the device named `pcm` and what to do about it; nil when nothing is.
-    public func problem(pcm: String) -> String? {
+    /// What is wrong with the device named `pcm`, and what to do about it; nil when nothing is.
+    public func problem(pcm: String) -> (what: String, fix: String)? {
         switch self {
-        case .notOpened, .ready: nil
+        case .notOpened, .ready:
+            return nil
         case .missing(let reason):
-            "no sound device '\(pcm)' (\(reason)): check `aplay -l` and `aplay -L`, set [voice] pcm"
+            return ("no sound device '\(pcm)' (\(reason))", "check `aplay -l` and `aplay -L`, set [voice] pcm")
         case .busy:
-            "sound device '\(pcm)' is busy (another program holds it): stop that program (fuser -v /dev/snd/*), or set [voice] pcm to a shared device such as \"default\" or \"dmix\""
+            return ("sound device '\(pcm)' is busy (another program holds it)",
+                "stop that program (fuser -v /dev/snd/*), or set [voice] pcm to a shared device such as \"default\"")
         case .noPermission(let reason):
-            "sound device '\(pcm)' may not be opened by this user (\(reason)): add the service user to group audio (usermod -aG audio station-agent)"
+            return ("sound device '\(pcm)' may not be opened by this user (\(reason))",
+                "add the service user to group audio (usermod -aG audio station-agent)")
         case .failed(let reason):
-            "sound device '\(pcm)' failed (\(reason)): check the speaker's connection and `aplay -D \(pcm) /usr/share/station-agent/voice/zh/received.wav`"
+            return ("sound device '\(pcm)' failed (\(reason))",
+                "check the speaker's connection, and try it: aplay -D \(pcm) <a prompt>.wav")
         }
     }
 }
@@ -56,10 +60,11 @@ public struct VoiceStatus: Sendable, Equatable {
         self.promptProblems = promptProblems
     }
 
-    /// One line on the prompts that cannot be played and what to do, or nil when every prompt can be.
-    public var promptProblem: String? {
+    /// The prompts that cannot be played and what to do, or nil when every prompt can be.
+    public var promptProblem: (what: String, fix: String)? {
         guard !promptProblems.isEmpty else { return nil }
         let listed = Prompt.allCases.compactMap { prompt in promptProblems[prompt].map { "\(prompt.fileName) (\($0))" } }
-        return "prompt missing or unusable in \(promptsDirectory): \(listed.joined(separator: ", ")): those verdicts stay silent; render them with deploy/make-prompts (make install does), or copy a recording saved as 16-bit PCM mono WAV"
+        return ("prompt missing or unusable in \(promptsDirectory): \(listed.joined(separator: ", ")): those verdicts stay silent",
+            "render them with deploy/make-prompts (make install does), or copy a recording saved as 16-bit PCM mono WAV")
     }
 }

@@ -138,7 +138,7 @@ struct VoicePlayerTests {
             return
         }
         let problem = try #require(player.status.device.problem(pcm: "nonexistent"))
-        #expect(problem.contains("no sound device 'nonexistent'") && problem.contains("aplay -l") && problem.contains("[voice] pcm"))
+        #expect(problem.what.hasPrefix("no sound device 'nonexistent'") && problem.fix.contains("aplay -l") && problem.fix.contains("[voice] pcm"))
         let warnings = log.messages.filter { $0.hasPrefix("warning") }
         #expect(warnings.count == 1, "one warning, not one per prompt: \(warnings)")
         #expect(warnings.first?.contains("no sound device 'nonexistent'") == true)

@@ -1,0 +1,37 @@
+import StationConfig
+import VoiceFeedback
+
+/// `doctor`'s line for `[voice]` (SPEC §6): off, or the device and the prompts as the agent would find them. A
+/// problem is a warning, not a failure: scans are recorded as always, only the voice is silent.
+extension Doctor {
+    static func voice(_ configuration: StationConfiguration) -> DoctorCheck {
+        guard let voice = configuration.voice else {
+            return DoctorCheck("voice", .pass, "off (no [voice], or enabled = false): verdicts are not spoken")
+        }
+        let status = VoicePlayer.probe(
+            VoicePlayer.Settings(pcm: voice.pcm, volume: voice.volume, promptsDirectory: voice.promptsDirectory))
+        return check(status, volume: voice.volume)
+    }
+
+    static func check(_ status: VoiceStatus, volume: Int) -> DoctorCheck {
+        let unaffected = "scans are recorded as always, only the voice is silent"
+        if status.device == .busy {
+            // The running agent holds a device that is not shared (a hw: device) for as long as it runs.
+            return DoctorCheck(
+                "voice", .warn,
+                "sound device '\(status.pcm)' is busy: the running agent holds it (then all is well), or another program does; \(unaffected)",
+                fix: "if the agent is not running: fuser -v /dev/snd/*; or set [voice] pcm to a shared device such as \"default\"")
+        }
+        if let problem = status.device.problem(pcm: status.pcm) {
+            // One line: the device first; the prompts' problem, if any, is said too (doctor again once it is fixed).
+            let prompts = status.promptProblems.isEmpty ? "" : "; and \(status.promptProblems.count) of \(Prompt.allCases.count) prompts in \(status.promptsDirectory) cannot be used"
+            return DoctorCheck("voice", .warn, "\(problem.what); \(unaffected)\(prompts)", fix: problem.fix)
+        }
+        if let problem = status.promptProblem {
+            return DoctorCheck("voice", .warn, problem.what, fix: problem.fix)
+        }
+        return DoctorCheck(
+            "voice", .pass,
+            "speaks through sound device '\(status.pcm)' at volume \(volume), \(Prompt.allCases.count) prompts in \(status.promptsDirectory)")
+    }
+}
