@@ -104,11 +104,12 @@ static: deps
 	$(SWIFT) build -c release --static-swift-stdlib --product station-agent
 	strip $(RELEASE_BIN)
 
-## install: binary, unit, udev rules, example configuration, user, group and data directory.
+## install: binary, unit, udev rules, example configuration, spoken prompts (zh, en), user, group and data directory.
 install: static
 	install -D -m 0755 $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/bin/station-agent
 	install -D -m 0644 deploy/station-agent.service $(DESTDIR)/lib/systemd/system/station-agent.service
 	install -D -m 0644 deploy/upload-network.conf $(DESTDIR)$(PREFIX)/share/station-agent/upload-network.conf
+	bash deploy/make-prompts $(DESTDIR)$(PREFIX)/share/station-agent/voice
 	install -D -m 0644 udev-rules/70-station-agent.rules $(DESTDIR)/lib/udev/rules.d/70-station-agent.rules
 	install -D -m 0644 deploy/station-agent.toml.example $(DESTDIR)/etc/station-agent/station-agent.toml.example
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/station-agent/README.md
