@@ -33,6 +33,7 @@ public final class SpokenVerdicts: Sendable {
             pcm: configuration.pcm, volume: configuration.volume, promptsDirectory: configuration.promptsDirectory)
         if let current = player.withLock({ $0 }) {
             current.reconfigure(settings)
+            logger.info("voice: reloaded: device '\(settings.pcm)', volume \(settings.volume), prompts from \(settings.promptsDirectory)")
         } else {
             logger.info("voice: speaking the verdicts through '\(settings.pcm)' at volume \(settings.volume), prompts from \(settings.promptsDirectory)")
             let fresh = VoicePlayer(settings: settings, logger: logger)

@@ -152,6 +152,59 @@ struct VoiceEndToEndTests {
         }
     }
 
+    @Test("SIGHUP applies a changed [voice]: another device speaks the next verdict; switched off, nothing more is spoken", .timeLimit(.minutes(2)))
+    func reloadChangesTheVoice() async throws {
+        try await TestbedLock.withTestbed { testbed in
+            let station = try Station(name: "reload", pcm: "capture")
+            defer { try? FileManager.default.removeItem(at: station.directory) }
+            let second = try TonePrompts.writeAlsaConfiguration(in: station.directory.path, pcms: ["capture", "second"])
+            #expect(second == station.alsaConfigPath, "the same asound.conf, now with two PCMs")
+            let secondRecording = station.directory.appendingPathComponent("second.raw").path
+            let original = try String(contentsOf: station.configFile, encoding: .utf8)
+            try testbed.add(fixture: fixturePath("roothub.umockdev"))
+            let desk = try EmulatedUSBDevice(fixture: fixturePath("keyboard-scanner.umockdev"))
+            try testbed.plug(desk)
+            let agent = try BackgroundAgent(["run", "--config", station.configFile.path], environment: station.environment)
+            defer { agent.kill() }
+            func waitFor(_ seconds: Double, _ what: String, _ condition: @escaping @Sendable () -> Bool) async throws {
+                do {
+                    try await waitUntil(seconds, what, condition)
+                } catch {
+                    Issue.record("\(error); the agent's log:\n\(agent.standardError)")
+                    throw error
+                }
+            }
+            let recording = station.recording
+            try await waitFor(20, "the agent to claim the scanner") { desk.claimedInterfaces.contains(0) }
+            desk.deliver(endpoint: 0x81, reports: Typist.type("SF1122334455667"))
+            try await waitFor(10, "the first receipt to be spoken") { TonePrompts.heard(TonePrompts.recorded(recording)).names == ["received"] }
+
+            // Another device while on: the player reopens it, the next verdict is spoken there.
+            try original.replacingOccurrences(of: "pcm = \"capture\"", with: "pcm = \"second\"")
+                .write(to: station.configFile, atomically: true, encoding: .utf8)
+            agent.signal(SIGHUP)
+            try await waitFor(10, "the reload") { agent.standardError.contains("voice: reloaded: device 'second'") }
+            desk.deliver(endpoint: 0x81, reports: Typist.type("YT6900634716900"))
+            try await waitFor(10, "the second receipt to be spoken on the second device") {
+                TonePrompts.heard(TonePrompts.recorded(secondRecording)).names == ["received"]
+            }
+            #expect(TonePrompts.heard(TonePrompts.recorded(recording)).names == ["received"], "the first device heard no more")
+
+            // Off: the scan is journaled, nothing more is played.
+            try original.replacingOccurrences(of: "enabled = true", with: "enabled = false")
+                .write(to: station.configFile, atomically: true, encoding: .utf8)
+            agent.signal(SIGHUP)
+            try await waitFor(10, "the voice to be switched off") { agent.standardError.contains("voice: off") }
+            desk.deliver(endpoint: 0x81, reports: Typist.type("JT0006968326954"))
+            try await waitFor(10, "the third receipt") { agent.standardError.contains("received JT0006968326954") }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(TonePrompts.heard(TonePrompts.recorded(secondRecording)).names == ["received"], "nothing spoken while off")
+            #expect(TonePrompts.heard(TonePrompts.recorded(recording)).names == ["received"])
+            agent.signal(SIGTERM)
+            #expect(try await agent.waitForExit(timeout: 20) == 0, "\(agent.standardError)")
+        }
+    }
+
     /// The journal's code of a typed one (command cards as they are).
     static func normalized(_ code: String) -> String { code }
 }
