@@ -42,8 +42,9 @@ public final class VoicePlayer: Sendable {
         public var startLatencies: [Int64] = []
     }
 
-    /// How long after a failed open or a failure the device is tried again (at the next prompt).
-    public static let retryInterval: Int64 = 30_000_000_000
+    /// How long after a failed open or a failure the device is tried again (at the next prompt): 30 s.
+    public static let defaultRetryInterval: Int64 = 30_000_000_000
+    private let retryInterval: Int64
 
     /// How far (in nanoseconds of sound) the player writes ahead of the clock: 60 ms of the device's ~100 ms buffer,
     /// which leaves 60 ms to spare for a late thread and lets a cut prompt leave at most that much unheard behind.
@@ -76,8 +77,10 @@ public final class VoicePlayer: Sendable {
 
     /// Loads the prompts (warning about any that cannot be used) and starts the playing thread, which opens the
     /// device.
-    public init(settings: Settings, logger: Logger) {
+    /// - Parameter retryInterval: nanoseconds; shorter only in tests.
+    public init(settings: Settings, logger: Logger, retryInterval: Int64 = VoicePlayer.defaultRetryInterval) {
         self.logger = logger
+        self.retryInterval = retryInterval
         let (sounds, problems) = Self.loadPrompts(settings)
         state = Mutex(State(settings: settings, sounds: sounds, promptProblems: problems))
         Self.warnAboutPrompts(problems, settings: settings, logger: logger)
@@ -211,7 +214,7 @@ public final class VoicePlayer: Sendable {
                 state.withLock { $0.statistics.dropped += 1 }
                 continue
             }
-            if output.pcm == nil, let failed = output.failedAt, now - failed >= Self.retryInterval {
+            if output.pcm == nil, let failed = output.failedAt, now - failed >= retryInterval {
                 attemptOpen(output, now: now)
             }
             guard output.pcm != nil else {

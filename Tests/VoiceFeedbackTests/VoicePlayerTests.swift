@@ -10,7 +10,7 @@ import Glibc
 /// The ALSA configuration of this test process: one `file` PCM per test, each recording into its own file. libasound
 /// reads `ALSA_CONFIG_PATH` when it first loads its configuration, so it is set once, before any PCM is opened.
 enum TestSound {
-    static let pcms = ["vt_one", "vt_burst", "vt_prompt", "vt_latency", "vt_volume"]
+    static let pcms = ["vt_one", "vt_burst", "vt_prompt", "vt_latency", "vt_volume", "vt_rates"]
 
     static let directory: String = {
         let directory = try! TemporaryDirectory(prefix: "voice-tests").path
@@ -18,6 +18,11 @@ enum TestSound {
         setenv("ALSA_CONFIG_PATH", path, 1)
         return directory
     }()
+
+    /// Adds PCMs to the configuration (libasound reads it again at the next open, its time stamp having changed).
+    static func define(_ more: [String]) throws {
+        _ = try TonePrompts.writeAlsaConfiguration(in: directory, pcms: pcms + more)
+    }
 
     static func recording(_ pcm: String) -> String { directory + "/" + pcm + ".raw" }
 
@@ -160,6 +165,51 @@ struct VoicePlayerTests {
         #expect(waitFor(5) { player.statistics.played == 1 }, "\(player.statistics)")
         #expect(TonePrompts.heard(TonePrompts.recorded(TestSound.recording("vt_prompt"))).names == ["received"])
         #expect(log.messages.filter { $0.hasPrefix("warning") }.count == 1)
+    }
+
+    @Test("prompts of different rates play one after the other, each exactly", .timeLimit(.minutes(1)))
+    func differentRates() throws {
+        let folder = try TestSound.prompts("rates")
+        let high = (0..<4_410).map { Int16(truncatingIfNeeded: $0 * 7 + 1) }
+        try TonePrompts.writeFile(folder + "/rescan.wav", TonePrompts.wav(high, sampleRate: 44_100))
+        let player = VoicePlayer(settings: .init(pcm: "vt_rates", volume: 100, promptsDirectory: folder), logger: Logger(label: "test"))
+        defer { player.stop() }
+        player.say(.received)
+        #expect(waitFor(5) { player.statistics.played == 1 })
+        player.say(.rescan)
+        #expect(waitFor(5) { player.statistics.played == 2 }, "\(player.statistics)")
+        player.say(.received)
+        #expect(waitFor(5) { player.statistics.played == 3 }, "\(player.statistics)")
+        let recorded = TonePrompts.recorded(TestSound.recording("vt_rates"))
+        let tone = TonePrompts.samples(named: "received")
+        let start = try #require((tone.count..<recorded.count).first { recorded[$0] != 0 }, "the second prompt")
+        #expect(Array(recorded.prefix(tone.count)) == tone)
+        #expect(Array(recorded[start..<min(recorded.count, start + high.count)]) == high, "44.1 kHz samples as they are")
+        #expect(player.status.device == .ready)
+    }
+
+    @Test("a device that appears later is opened at the first prompt after the retry interval, and said to work again", .timeLimit(.minutes(1)))
+    func retriesTheDevice() throws {
+        let folder = try TestSound.prompts("late")
+        let log = CapturedLog()
+        let player = VoicePlayer(
+            settings: .init(pcm: "vt_late", volume: 100, promptsDirectory: folder), logger: log.logger, retryInterval: 300_000_000)
+        defer { player.stop() }
+        #expect(waitFor(5) { player.status.device != .notOpened })
+        guard case .missing = player.status.device else {
+            Issue.record("\(player.status.device)")
+            return
+        }
+        try TestSound.define(["vt_late"])
+        player.say(.received)
+        #expect(waitFor(5) { player.statistics.dropped == 1 }, "within the retry interval: not tried again")
+        usleep(350_000)
+        player.say(.undone)
+        #expect(waitFor(5) { player.statistics.played == 1 }, "\(player.statistics)")
+        #expect(player.status.device == .ready)
+        #expect(TonePrompts.heard(TonePrompts.recorded(TestSound.recording("vt_late"))).names == ["undone"])
+        let said = log.messages.filter { $0.contains("vt_late") }
+        #expect(said.count == 2 && said[0].hasPrefix("warning") && said[1].contains("works again"), "\(said)")
     }
 
     @Test("benchmark: a prompt's first samples reach snd_pcm_writei within 150 ms of the request (SPEC §6), over 200 requests", .timeLimit(.minutes(1)))
