@@ -1,5 +1,9 @@
-import StationConfig
+import Logging
+public import StationConfig
 import VoiceFeedback
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `doctor`'s line for `[voice]` (SPEC §6): off, or the device and the prompts as the agent would find them. A
 /// problem is a warning, not a failure: scans are recorded as always, only the voice is silent.
@@ -33,5 +37,45 @@ extension Doctor {
         return DoctorCheck(
             "voice", .pass,
             "speaks through sound device '\(status.pcm)' at volume \(volume), \(Prompt.allCases.count) prompts in \(status.promptsDirectory)")
+    }
+}
+
+extension Doctor {
+    /// `doctor --play`: each prompt once, in the order of SPEC §6, through the configured device, saying each one's
+    /// name before it plays (so a technician hears which file is which).
+    /// - Returns: whether every prompt was played.
+    public static func playPrompts(_ configuration: StationConfiguration, say: (String) -> Void) -> Bool {
+        guard let voice = configuration.voice else {
+            say("voice is off (no [voice], or enabled = false): nothing to play")
+            return false
+        }
+        // Problems are said here, in the doctor's words, not logged.
+        let player = VoicePlayer(
+            settings: VoicePlayer.Settings(pcm: voice.pcm, volume: voice.volume, promptsDirectory: voice.promptsDirectory),
+            logger: Logger(label: "doctor", factory: { _ in SwiftLogNoOpLogHandler() }))
+        defer { player.stop() }
+        var allPlayed = true
+        for prompt in Prompt.allCases {
+            if let problem = player.status.promptProblems[prompt] {
+                say("\(prompt.fileName): NOT played: \(problem)")
+                allPlayed = false
+                continue
+            }
+            let before = player.statistics
+            say("\(prompt.fileName) ...")
+            player.say(prompt)
+            let deadline = monotonicNanos() + 10_000_000_000
+            var now = player.statistics
+            while now.played == before.played && now.dropped == before.dropped && monotonicNanos() < deadline {
+                usleep(10_000)
+                now = player.statistics
+            }
+            if now.played == before.played {
+                let problem = player.status.device.problem(pcm: voice.pcm)
+                say("\(prompt.fileName): NOT played: \(problem.map { "\($0.what): \($0.fix)" } ?? "no answer from the sound device within 10 s")")
+                allPlayed = false
+            }
+        }
+        return allPlayed
     }
 }

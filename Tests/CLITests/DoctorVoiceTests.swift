@@ -25,6 +25,33 @@ struct DoctorVoiceTests {
         return try #require(checks.first { $0["check"] == "voice" }, "\(checks)")
     }
 
+    @Test("doctor --play plays each prompt once, in SPEC §6's order, naming it first", .timeLimit(.minutes(1)))
+    func play() throws {
+        let directory = try scratchDirectory("doctor-play-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let folder = directory.appendingPathComponent("prompts").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try TonePrompts.write(to: folder, only: TonePrompts.names.filter { $0 != "undone" })
+        let alsa = try TonePrompts.writeAlsaConfiguration(in: directory.path, pcms: ["capture"])
+        let config = directory.appendingPathComponent("station-agent.toml")
+        try """
+            station_id = "doctor-voice"
+            data_dir = "\(directory.path)/data"
+            [voice]
+            enabled = true
+            pcm = "capture"
+            volume = 100
+            prompts_dir = "\(folder)"
+            """.write(to: config, atomically: false, encoding: .utf8)
+        let result = try AgentProcess.agent(["doctor", "--play", "--config", config.path], environment: ["ALSA_CONFIG_PATH": alsa])
+        #expect(result.status == 3, "a prompt that cannot be played is a fail")
+        let heard = TonePrompts.heard(TonePrompts.recorded(directory.appendingPathComponent("capture.raw").path))
+        #expect(heard.names == TonePrompts.names.filter { $0 != "undone" }, "\(result.standardOutput)")
+        #expect(result.standardOutput.contains("  received.wav ..."))
+        #expect(result.standardOutput.contains("  undone.wav: NOT played: the file is missing"), "\(result.standardOutput)")
+        #expect(result.standardError.contains("not every prompt could be played"))
+    }
+
     @Test("no [voice]: the voice is off", .timeLimit(.minutes(1)))
     func off() throws {
         let line = try voiceLine(nil)
