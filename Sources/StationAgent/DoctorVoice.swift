@@ -54,6 +54,13 @@ extension Doctor {
             settings: VoicePlayer.Settings(pcm: voice.pcm, volume: voice.volume, promptsDirectory: voice.promptsDirectory),
             logger: Logger(label: "doctor", factory: { _ in SwiftLogNoOpLogHandler() }))
         defer { player.stop() }
+        // The player opens the device on its thread at once: without a device there is nothing to try eleven times.
+        let opened = monotonicNanos() + 5_000_000_000
+        while player.status.device == .notOpened && monotonicNanos() < opened { usleep(5_000) }
+        if let problem = player.status.device.problem(pcm: voice.pcm) {
+            say("NOT played: \(problem.what): \(problem.fix)")
+            return false
+        }
         var allPlayed = true
         for prompt in Prompt.allCases {
             if let problem = player.status.promptProblems[prompt] {
