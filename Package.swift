@@ -182,7 +182,7 @@ let package = Package(
             name: "StationAgentTests",
             dependencies: [
                 "StationAgent", "StationConfig", "ScannerProtocols", "ParcelRules", "USBTransport", "SystemSupport",
-                "StationTime", "StoreClient", "StationTestSupport",
+                "StationTime", "StoreClient", "StationTestSupport", "VoiceFeedback",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),

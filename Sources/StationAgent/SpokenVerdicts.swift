@@ -1,5 +1,5 @@
 public import Logging
-import ParcelRules
+public import ParcelRules
 public import StationConfig
 import Synchronization
 public import VoiceFeedback
@@ -60,7 +60,7 @@ extension Prompt {
     /// A mode card that switched the device says the new mode; one a fixed-role device ignored says the mode it stays
     /// in. An UNDO that cancelled an event says "undone"; one that found nothing to undo (or was refused because
     /// another device counted the parcel since) says "rejected", so the operator knows nothing was undone.
-    static func verdict(of decision: Decision, role: DeviceRole) -> Prompt {
+    public static func verdict(of decision: Decision, role: DeviceRole) -> Prompt {
         switch decision.outcome {
         case .received: return .received
         case .rescan: return .rescan

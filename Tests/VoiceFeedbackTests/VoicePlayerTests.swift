@@ -2,7 +2,7 @@ import Logging
 import StationTestSupport
 import Synchronization
 import Testing
-@testable import VoiceFeedback
+import VoiceFeedback
 #if canImport(Glibc)
 import Glibc
 #endif
