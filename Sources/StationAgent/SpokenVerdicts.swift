@@ -50,6 +50,14 @@ public final class SpokenVerdicts: Sendable {
     /// The player's state, nil while the voice is off.
     public var status: VoiceStatus? { player.withLock { $0 }?.status }
 
+    /// For systemd's STATUS= line: what is wrong with the voice, nil while it is off or well.
+    public var statusLine: String? {
+        guard let status else { return nil }
+        if let problem = status.device.problem(pcm: status.pcm) { return "voice silent: \(problem.what)" }
+        if !status.promptProblems.isEmpty { return "voice: \(status.promptProblems.count) prompt(s) missing" }
+        return nil
+    }
+
     /// Stops the player (at the end of a run).
     public func stop() { configure(nil) }
 }

@@ -55,7 +55,12 @@ public enum StationAgentRuntime {
             voice.configure(fresh.voice)
             onReload(fresh)
         }
-        let watchdog = WatchdogService(notifier: notifier, devices: devices, gate: gate, logger: logger, extraStatus: extraStatus)
+        let watchdog = WatchdogService(
+            notifier: notifier, devices: devices, gate: gate, logger: logger,
+            extraStatus: {
+                let parts = [extraStatus(), voice.statusLine].compactMap { $0 }
+                return parts.isEmpty ? nil : parts.joined(separator: "; ")
+            })
         // Shut down in reverse order: the watchdog, reload and devices (readers stop, their last
         // scans commit) go before the journal.
         let readers = extraServices(initial).map { AfterJournalOpen(gate: gate, service: $0) as any Service }

@@ -71,12 +71,14 @@ struct VoiceEndToEndTests {
 
     /// Types the session on an emulated keyboard-wedge scanner; after each code, `heard(index)` must become true.
     func typeSession(
-        _ station: Station, testbed: USBTestbed, heard: @escaping @Sendable (Int, BackgroundAgent) -> Bool
+        _ station: Station, testbed: USBTestbed, extraEnvironment: [String: String] = [:],
+        heard: @escaping @Sendable (Int, BackgroundAgent) -> Bool
     ) async throws -> BackgroundAgent {
         try testbed.add(fixture: fixturePath("roothub.umockdev"))
         let desk = try EmulatedUSBDevice(fixture: fixturePath("keyboard-scanner.umockdev"))
         try testbed.plug(desk)
-        let agent = try BackgroundAgent(["run", "--config", station.configFile.path], environment: station.environment)
+        let agent = try BackgroundAgent(
+            ["run", "--config", station.configFile.path], environment: station.environment.merging(extraEnvironment) { $1 })
         func waitFor(_ seconds: Double, _ what: String, _ condition: @escaping @Sendable () -> Bool) async throws {
             do {
                 try await waitUntil(seconds, what, condition)
@@ -135,8 +137,12 @@ struct VoiceEndToEndTests {
         try await TestbedLock.withTestbed { testbed in
             let station = try Station(name: "none", pcm: "nonexistent")
             defer { try? FileManager.default.removeItem(at: station.directory) }
+            // systemd's notify socket: the STATUS= line says why the box is silent.
+            let notify = try NotifySocket(path: station.directory.appendingPathComponent("notify").path)
             let session = Self.session
-            let agent = try await typeSession(station, testbed: testbed) { index, agent in
+            let agent = try await typeSession(
+                station, testbed: testbed, extraEnvironment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "2000000"]
+            ) { index, agent in
                 // The agent's line for each accepted scan: "<outcome> <code>".
                 agent.standardError.components(separatedBy: "\(session[index].outcome) \(Self.normalized(session[index].code))").count
                     > session[0...index].filter { $0.outcome == session[index].outcome && $0.code == session[index].code }.count
@@ -149,6 +155,8 @@ struct VoiceEndToEndTests {
             #expect(warnings.count == 1, "one warning, not one per scan: \(warnings)")
             #expect(warnings.first?.contains("aplay -l") == true && warnings.first?.contains("[voice] pcm") == true)
             #expect(!TonePrompts.names.contains { agent.standardError.contains("voice: '\($0)' started") }, "nothing was played")
+            let statuses = notify.receive().filter { $0.hasPrefix("STATUS=") }
+            #expect(statuses.contains { $0.contains("; voice silent: no sound device 'nonexistent'") }, "\(statuses)")
         }
     }
 
@@ -207,4 +215,41 @@ struct VoiceEndToEndTests {
 
     /// The journal's code of a typed one (command cards as they are).
     static func normalized(_ code: String) -> String { code }
+}
+
+/// A datagram socket standing in for systemd's notify socket.
+final class NotifySocket {
+    let path: String
+    private let fd: Int32
+
+    struct CannotBind: Error {}
+
+    init(path: String) throws {
+        self.path = path
+        unlink(path)
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard fd >= 0, bound == 0 else { throw CannotBind() }
+    }
+
+    deinit {
+        close(fd)
+        unlink(path)
+    }
+
+    /// Every datagram waiting now.
+    func receive() -> [String] {
+        var received: [String] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            guard count > 0 else { return received }
+            received.append(String(decoding: buffer[0..<count], as: UTF8.self))
+        }
+    }
 }
