@@ -13,10 +13,12 @@ enum TestSound {
     static let pcms = ["vt_one", "vt_burst", "vt_prompt", "vt_latency", "vt_volume", "vt_rates"]
 
     static let directory: String = {
-        let directory = try! TemporaryDirectory(prefix: "voice-tests").path
-        let path = try! TonePrompts.writeAlsaConfiguration(in: directory, pcms: pcms)
+        let directory = try! TemporaryDirectory(prefix: "voice-tests")
+        let path = try! TonePrompts.writeAlsaConfiguration(in: directory.path, pcms: pcms)
         setenv("ALSA_CONFIG_PATH", path, 1)
-        return directory
+        // Shared by the suite's tests for the life of the process (libasound keeps reading it): removed at exit.
+        atexit { TemporaryDirectory.remove(TestSound.directory) }
+        return directory.path
     }()
 
     /// Adds PCMs to the configuration (libasound reads it again at the next open, its time stamp having changed).
