@@ -25,6 +25,9 @@ public struct ScanPipeline: Sendable {
         self.logger = logger
     }
 
+    /// How long a scan may wait for a journal that cannot commit before the box says "storage fault".
+    static let storageFaultAfter: Duration = .seconds(1)
+
     /// Journals a scan read from a device, then gives the device its verdict.
     @discardableResult
     public func handle(_ scan: Scan, assignment: DeviceAssignment, reader: ScannerReader?) async -> AcceptedScan? {
@@ -41,10 +44,23 @@ public struct ScanPipeline: Sendable {
                 vendorID: scan.device.vendorID, productID: scan.device.productID, serial: scan.device.serial,
                 port: scan.device.port),
             at: reading)
+        // A scan the disk holds back (a full disk: held in memory, the commit retried) is not accepted yet: rather
+        // than silence, the operator hears the storage fault after a second, and the verdict once it commits.
+        let held: Task<Void, Never>? = voice.flatMap { $0.isOn ? $0 : nil }.map { voice in
+            Task { [gate] () async -> Void in
+                try? await Task.sleep(for: Self.storageFaultAfter)
+                guard !Task.isCancelled, let statistics = gate.current?.statistics, statistics.pending > 0,
+                    statistics.lastFailure != nil
+                else { return }
+                voice.speak(.storageFault, answeredAt: monotonicNanos())
+            }
+        }
         let accepted: AcceptedScan
         do {
             accepted = try await gate.journal().submit(input)
+            held?.cancel()
         } catch {
+            held?.cancel()
             logger.error(
                 "scan NOT accepted, the operator must scan it again later: \(error)",
                 metadata: ["device": "\(assignment.name)", "code": "\(scan.text)"])

@@ -47,6 +47,9 @@ public final class SpokenVerdicts: Sendable {
         player.withLock { $0 }?.say(prompt, requestedAt: answeredAt)
     }
 
+    /// Whether `[voice]` is on (a player runs).
+    public var isOn: Bool { player.withLock { $0 != nil } }
+
     /// The player's state, nil while the voice is off.
     public var status: VoiceStatus? { player.withLock { $0 }?.status }
 

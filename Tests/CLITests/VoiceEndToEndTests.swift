@@ -213,6 +213,47 @@ struct VoiceEndToEndTests {
         }
     }
 
+    @Test(
+        "a full disk: the scan held back is answered with the storage fault, its verdict follows once it commits",
+        .timeLimit(.minutes(1)),
+        .enabled(if: canMountTmpfs, "mounts a small tmpfs to fill: needs root and a kernel that lets it mount (CI has both)"))
+    func storageFault() async throws {
+        try await TestbedLock.withTestbed { testbed in
+            let station = try Station(name: "full", pcm: "capture")
+            defer { try? FileManager.default.removeItem(at: station.directory) }
+            let plain = AgentProcess.testbedVariables
+            try FileManager.default.createDirectory(atPath: station.dataDirectory, withIntermediateDirectories: true)
+            let mount = try AgentProcess.run("/bin/mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", station.dataDirectory], removing: plain)
+            try #require(mount.status == 0, "cannot mount a tmpfs: \(mount.standardError)")
+            defer { _ = try? AgentProcess.run("/bin/umount", ["-l", station.dataDirectory], removing: plain) }
+            try testbed.add(fixture: fixturePath("roothub.umockdev"))
+            let desk = try EmulatedUSBDevice(fixture: fixturePath("keyboard-scanner.umockdev"))
+            try testbed.plug(desk)
+            let agent = try BackgroundAgent(["run", "--config", station.configFile.path], environment: station.environment)
+            defer { agent.kill() }
+            try await waitUntil(20, "the journal to open and the scanner to be claimed") {
+                agent.standardError.contains("journal open") && desk.claimedInterfaces.contains(0)
+            }
+            let fill = try AgentProcess.run(
+                "/bin/dd", ["if=/dev/zero", "of=\(station.dataDirectory)/filler", "bs=64k"], removing: plain, timeout: 20)
+            #expect(fill.standardError.contains("No space left"), "dd: \(fill.standardError)")
+            let recording = station.recording
+            desk.deliver(endpoint: 0x81, reports: Typist.type("SF1122334455667"))
+            try await waitUntil(10, "the storage fault to be spoken") {
+                TonePrompts.heard(TonePrompts.recorded(recording)).names == ["storage_fault"]
+            }
+            #expect(agent.standardError.contains("journal cannot commit"))
+            #expect(!agent.standardError.contains("received SF1122334455667"), "not accepted on a full disk")
+            // Space again: the held scan commits and its verdict is spoken.
+            try FileManager.default.removeItem(atPath: station.dataDirectory + "/filler")
+            try await waitUntil(20, "the held scan to commit and be spoken") {
+                TonePrompts.heard(TonePrompts.recorded(recording)).names == ["storage_fault", "received"]
+            }
+            agent.signal(SIGTERM)
+            #expect(try await agent.waitForExit(timeout: 20) == 0, "\(agent.standardError.suffix(2_000))")
+        }
+    }
+
     /// The journal's code of a typed one (command cards as they are).
     static func normalized(_ code: String) -> String { code }
 }
