@@ -50,6 +50,17 @@ public final class VoicePlayer: Sendable {
     /// which leaves 60 ms to spare for a late thread and lets a cut prompt leave at most that much unheard behind.
     static let paceAhead: Int64 = 60_000_000
 
+    /// How long a device may take no samples before it counts as failed (nanoseconds).
+    static let stallLimit: Int64 = 2_000_000_000
+
+    private enum Ending {
+        /// Played to the end.
+        case end
+        /// A newer request (or stop) came.
+        case cut
+        case failed(String)
+    }
+
     private struct Request: Sendable {
         let prompt: Prompt
         let requestedAt: Int64
@@ -290,28 +301,36 @@ public final class VoicePlayer: Sendable {
         let rate = Int64(sound.sampleRate)
         var offset = 0
         var startedAt: Int64?
-        var outcome: Int? = nil  // nil: to the end; 1: cut
+        var ending = Ending.end
+        var progressAt = monotonicNanos()
         sound.samples.withUnsafeBufferPointer { samples in
             while offset < frames {
                 if superseded() {
-                    outcome = 1
+                    ending = .cut
                     return
                 }
                 let count = min(chunk, frames - offset)
                 let written = snd_pcm_writei(pcm, samples.baseAddress! + offset, snd_pcm_uframes_t(count))
                 if written == -Int(EAGAIN) {
+                    // A device that stops taking samples (a USB speaker pulled out mid-prompt) is given up, not waited
+                    // on for ever.
+                    if monotonicNanos() - progressAt > Self.stallLimit {
+                        ending = .failed("it stopped taking sound for \(Self.stallLimit / 1_000_000_000) s")
+                        return
+                    }
                     _ = snd_pcm_wait(pcm, 20)
                     continue
                 }
                 if written < 0 {
                     let recovered = snd_pcm_recover(pcm, Int32(written), 1)
                     if recovered < 0 {
-                        outcome = -Int(recovered)
+                        ending = .failed(Alsa.describe(recovered))
                         return
                     }
                     continue
                 }
                 let now = monotonicNanos()
+                progressAt = now
                 if startedAt == nil {
                     startedAt = now
                     let latency = now - request.requestedAt
@@ -332,20 +351,22 @@ public final class VoicePlayer: Sendable {
                 }
             }
         }
-        if let error = outcome, error != 1 {
-            fail(output, Alsa.describe(Int32(-error)))
+        switch ending {
+        case .failed(let reason):
+            fail(output, reason)
             return
-        }
-        if outcome == 1 {
+        case .cut:
             _ = snd_pcm_drop(pcm)
             state.withLock { $0.statistics.cut += 1 }
             return
+        case .end:
+            break
         }
         // Let the device play what it holds, unless a newer verdict comes first.
-        let drained = snd_pcm_drain(pcm)
-        if drained == -EAGAIN {
+        if snd_pcm_drain(pcm) == -EAGAIN {
+            let drainStarted = monotonicNanos()
             while snd_pcm_state(pcm) == SND_PCM_STATE_DRAINING {
-                if superseded() {
+                if superseded() || monotonicNanos() - drainStarted > Self.stallLimit {
                     _ = snd_pcm_drop(pcm)
                     state.withLock { $0.statistics.cut += 1 }
                     return
