@@ -109,6 +109,7 @@ install: static
 	install -D -m 0755 $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/bin/station-agent
 	install -D -m 0644 deploy/station-agent.service $(DESTDIR)/lib/systemd/system/station-agent.service
 	install -D -m 0644 deploy/upload-network.conf $(DESTDIR)$(PREFIX)/share/station-agent/upload-network.conf
+	install -D -m 0644 deploy/voice-sound.conf $(DESTDIR)$(PREFIX)/share/station-agent/voice-sound.conf
 	bash deploy/make-prompts $(DESTDIR)$(PREFIX)/share/station-agent/voice
 	install -D -m 0644 udev-rules/70-station-agent.rules $(DESTDIR)/lib/udev/rules.d/70-station-agent.rules
 	install -D -m 0644 deploy/station-agent.toml.example $(DESTDIR)/etc/station-agent/station-agent.toml.example

@@ -57,6 +57,7 @@ public enum Doctor {
         checks += ownership(configuration, serviceUser: environment.serviceUser)
         checks += upload(configuration, serviceUser: environment.serviceUser)
         checks.append(voice(configuration))
+        if configuration.voice != nil, let check = unitSound() { checks.append(check) }
         checks.append(udevRules(environment))
         checks += devices(configuration)
         checks.append(serviceUser(environment))

@@ -41,6 +41,51 @@ extension Doctor {
 }
 
 extension Doctor {
+    /// With `[voice]` on: WARN when the installed unit keeps the agent from the sound card (the shipped
+    /// `DevicePolicy=closed` without `DeviceAllow=char-alsa`, or no group audio) and no drop-in gives it back. Nil
+    /// when no unit is installed (a hand-run agent).
+    public static func unitSound(
+        unitPaths: [String] = [
+            "/etc/systemd/system/station-agent.service", "/lib/systemd/system/station-agent.service",
+            "/usr/lib/systemd/system/station-agent.service",
+        ],
+        dropInDirectories: [String] = [
+            "/etc/systemd/system/station-agent.service.d", "/run/systemd/system/station-agent.service.d",
+            "/lib/systemd/system/station-agent.service.d", "/usr/lib/systemd/system/station-agent.service.d",
+        ]
+    ) -> DoctorCheck? {
+        guard let texts = installedUnit(unitPaths: unitPaths, dropInDirectories: dropInDirectories) else { return nil }
+        var policy = "auto"
+        var allowed: [Substring] = []
+        var groups: [Substring] = []
+        var group: Substring = ""
+        for text in texts {
+            for line in text.split(separator: "\n") {
+                guard let equals = line.firstIndex(of: "="), !line.hasPrefix("#") else { continue }
+                let key = line[..<equals]
+                let value = line[line.index(after: equals)...]
+                switch key {
+                case "DevicePolicy": policy = value.isEmpty ? "auto" : String(value)
+                // An empty assignment resets the list (systemd.resource-control, systemd.exec).
+                case "DeviceAllow": if value.isEmpty { allowed = [] } else { allowed.append(value) }
+                case "SupplementaryGroups": if value.isEmpty { groups = [] } else { groups += value.split(separator: " ") }
+                case "Group": group = value
+                default: continue
+                }
+            }
+        }
+        let mayOpen = policy == "auto" || allowed.contains { $0.hasPrefix("char-alsa") || $0.hasPrefix("/dev/snd") }
+        let inAudio = group == "audio" || groups.contains("audio")
+        if mayOpen && inAudio {
+            return DoctorCheck("voice unit", .pass, "the service's unit lets the agent open the sound card")
+        }
+        let missing = [mayOpen ? nil : "DeviceAllow=char-alsa", inAudio ? nil : "group audio"].compactMap { $0 }
+        return DoctorCheck(
+            "voice unit", .warn,
+            "the installed unit keeps the agent from the sound card (no \(missing.joined(separator: ", no "))): the verdicts would not be spoken",
+            fix: "install -D -m 0644 /usr/share/station-agent/voice-sound.conf /etc/systemd/system/station-agent.service.d/voice-sound.conf && systemctl daemon-reload && systemctl restart station-agent")
+    }
+
     /// `doctor --play`: each prompt once, in the order of SPEC §6, through the configured device, saying each one's
     /// name before it plays (so a technician hears which file is which).
     /// - Returns: whether every prompt was played.
