@@ -95,7 +95,7 @@ struct VoicePlayerTests {
             usleep(50_000)
         }
         let last = Prompt.allCases[19 % Prompt.allCases.count]
-        #expect(longest < 5_000_000, "say() returns at once (longest: \(longest / 1_000) µs)")
+        #expect(longest < 20_000_000, "say() returns at once, whatever the device does (longest: \(longest / 1_000) µs; a prompt is 300 ms)")
         #expect(waitFor(5) {
             let statistics = player.statistics
             return statistics.played + statistics.cut + statistics.superseded == 20
@@ -110,7 +110,7 @@ struct VoicePlayerTests {
         let whole = 20 * tone.count
         // What the player wrote: 1 s of cut prompts, each with up to 60 ms + a chunk written ahead (a real device
         // drops that unheard), then the last whole; not 20 whole prompts.
-        print("voice burst: 20 requests in \(elapsed) s, \(statistics), \(recorded.count) samples written of \(whole)")
+        print("voice burst: 20 requests in \(elapsed) s, longest say() \(longest / 1_000) µs, \(statistics), \(recorded.count) samples written of \(whole)")
         #expect(recorded.count < whole * 6 / 10, "\(recorded.count) samples recorded of \(whole) asked for")
         // The last prompt is heard whole, at the end, followed only by the padding.
         var end = recorded.count
@@ -135,7 +135,7 @@ struct VoicePlayerTests {
             longest = max(longest, monotonicNanos() - before)
             usleep(20_000)
         }
-        #expect(longest < 5_000_000, "say() returns at once (longest: \(longest / 1_000) µs)")
+        #expect(longest < 20_000_000, "say() returns at once, whatever the device does (longest: \(longest / 1_000) µs; a prompt is 300 ms)")
         #expect(waitFor(5) {
             let statistics = player.statistics
             return statistics.dropped + statistics.superseded == Prompt.allCases.count
