@@ -3,8 +3,9 @@ SHELL := /bin/bash
 SWIFT ?= swift
 # Debian packages the build and the tests need. umockdev is for the device tests only; Swift (OpenStack's, with
 # its S3 API), memcached, nginx-light and openssl are the real upload targets the store tests start on 127.0.0.1
-# (Tests/Servers/stores). Chromium and the CJK fonts open the roll-up's page in a test; librsvg and zbar render and read the command cards. Not python3-swiftclient: its /usr/bin/swift would shadow the Swift toolchain.
+# (Tests/Servers/stores). libasound2-dev is ALSA for the spoken verdicts; espeak-ng and sox render the prompts (make install), alsa-utils gives aplay to check a speaker. Chromium and the CJK fonts open the roll-up's page in a test; librsvg and zbar render and read the command cards. Not python3-swiftclient: its /usr/bin/swift would shadow the Swift toolchain.
 APT_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev tzdata umockdev libumockdev-dev sqlite3 python3 faketime \
+	libasound2-dev alsa-utils espeak-ng sox \
 	swift swift-proxy swift-object swift-container swift-account memcached nginx-light openssl \
 	chromium fonts-noto-cjk librsvg2-bin zbar-tools
 # `make run` keeps its data here, so it needs no root and no configuration file.
@@ -103,11 +104,13 @@ static: deps
 	$(SWIFT) build -c release --static-swift-stdlib --product station-agent
 	strip $(RELEASE_BIN)
 
-## install: binary, unit, udev rules, example configuration, user, group and data directory.
+## install: binary, unit, udev rules, example configuration, spoken prompts (zh, en), user, group and data directory.
 install: static
 	install -D -m 0755 $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/bin/station-agent
 	install -D -m 0644 deploy/station-agent.service $(DESTDIR)/lib/systemd/system/station-agent.service
 	install -D -m 0644 deploy/upload-network.conf $(DESTDIR)$(PREFIX)/share/station-agent/upload-network.conf
+	install -D -m 0644 deploy/voice-sound.conf $(DESTDIR)$(PREFIX)/share/station-agent/voice-sound.conf
+	bash deploy/make-prompts $(DESTDIR)$(PREFIX)/share/station-agent/voice
 	install -D -m 0644 udev-rules/70-station-agent.rules $(DESTDIR)/lib/udev/rules.d/70-station-agent.rules
 	install -D -m 0644 deploy/station-agent.toml.example $(DESTDIR)/etc/station-agent/station-agent.toml.example
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/station-agent/README.md
@@ -131,7 +134,7 @@ deb: static
 	printf '%s\n' /etc/station-agent/station-agent.toml.example > dist/deb-root/DEBIAN/conffiles
 	{ echo "Package: station-agent"; echo "Version: $(VERSION)"; echo "Architecture: $(ARCH)"; \
 	  echo "Maintainer: station-agent developers <station-agent@localhost>"; \
-	  echo "Depends: libusb-1.0-0, libudev1, libsqlite3-0, libssl3, libcurl4, ca-certificates, tzdata, adduser"; \
+	  echo "Depends: libusb-1.0-0, libudev1, libsqlite3-0, libasound2, libssl3, libcurl4, ca-certificates, tzdata, adduser"; \
 	  echo "Section: misc"; echo "Priority: optional"; \
 	  echo "Installed-Size: $$(du -sk dist/deb-root | cut -f1)"; \
 	  echo "Description: parcel station scan logger for USB barcode scanners"; \

@@ -45,6 +45,9 @@ let package = Package(
         .systemLibrary(
             name: "CCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CAlsa", pkgConfig: "alsa",
+            providers: [.apt(["libasound2-dev"])]),
 
         // MARK: Pure rules and decoders (no I/O)
         .target(name: "ScannerProtocols", swiftSettings: strictSettings),
@@ -89,6 +92,12 @@ let package = Package(
             dependencies: ["CCurl", "Hashing", "SystemSupport"],
             swiftSettings: strictSettings),
 
+        // MARK: Spoken verdicts (SPEC §6): WAV prompts played through ALSA on a thread of their own
+        .target(
+            name: "VoiceFeedback",
+            dependencies: ["CAlsa", "SystemSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings),
+
         // MARK: The daily count files (SPEC §7): counting, atomic files, the refresher, verification
         .target(
             name: "CountReports",
@@ -120,7 +129,7 @@ let package = Package(
             name: "StationAgent",
             dependencies: [
                 "USBTransport", "ScannerReaders", "ScannerProtocols", "ParcelRules", "ScanJournal", "StationConfig",
-                "StationTime", "CountReports", "CountUpload", "StoreClient", "SystemSupport", "TextEscaping",
+                "StationTime", "CountReports", "CountUpload", "StoreClient", "SystemSupport", "TextEscaping", "VoiceFeedback",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -173,9 +182,13 @@ let package = Package(
             name: "StationAgentTests",
             dependencies: [
                 "StationAgent", "StationConfig", "ScannerProtocols", "ParcelRules", "USBTransport", "SystemSupport",
-                "StationTime", "StoreClient", "StationTestSupport",
+                "StationTime", "StoreClient", "StationTestSupport", "VoiceFeedback",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "VoiceFeedbackTests",
+            dependencies: ["VoiceFeedback", "StationTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
         .testTarget(name: "StationConfigTests", dependencies: ["StationConfig"], swiftSettings: strictSettings),
         .testTarget(

@@ -56,6 +56,8 @@ public enum Doctor {
         checks.append(journal(configuration))
         checks += ownership(configuration, serviceUser: environment.serviceUser)
         checks += upload(configuration, serviceUser: environment.serviceUser)
+        checks.append(voice(configuration))
+        if configuration.voice != nil, let check = unitSound() { checks.append(check) }
         checks.append(udevRules(environment))
         checks += devices(configuration)
         checks.append(serviceUser(environment))

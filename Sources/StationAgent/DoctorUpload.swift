@@ -62,6 +62,19 @@ extension Doctor {
             "/lib/systemd/system/station-agent.service.d", "/usr/lib/systemd/system/station-agent.service.d",
         ]
     ) -> DoctorCheck? {
+        guard let texts = installedUnit(unitPaths: unitPaths, dropInDirectories: dropInDirectories) else { return nil }
+        let network = UnitNetwork(texts)
+        guard !network.allowsInternet else {
+            return DoctorCheck("upload network", .pass, "the service's unit lets the agent reach the network")
+        }
+        return DoctorCheck("upload network", .fail,
+            "the installed unit lets the agent make no IP connection (\(network.reason)): count files would never reach the store",
+            fix: UploadSetup.dropInCommand)
+    }
+
+    /// The installed unit's text, then its drop-ins' (`*.conf`, each directory's in name order), as systemd reads
+    /// them; nil when no unit is installed.
+    static func installedUnit(unitPaths: [String], dropInDirectories: [String]) -> [String]? {
         guard let unit = unitPaths.lazy.compactMap(readSmallFile).first else { return nil }
         var texts = [unit]
         for directory in dropInDirectories {
@@ -74,13 +87,7 @@ extension Doctor {
             }
             texts += names.sorted().compactMap { readSmallFile(directory + "/" + $0) }
         }
-        let network = UnitNetwork(texts)
-        guard !network.allowsInternet else {
-            return DoctorCheck("upload network", .pass, "the service's unit lets the agent reach the network")
-        }
-        return DoctorCheck("upload network", .fail,
-            "the installed unit lets the agent make no IP connection (\(network.reason)): count files would never reach the store",
-            fix: UploadSetup.dropInCommand)
+        return texts
     }
 
     /// What a unit and its drop-ins, in order, say of IP sockets and traffic (systemd.exec, systemd.resource-control):

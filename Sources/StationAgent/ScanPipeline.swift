@@ -4,6 +4,7 @@ import StationConfig
 public import ScanJournal
 public import ScannerReaders
 public import StationTime
+import VoiceFeedback
 
 /// The path every scan takes: the journal first, feedback only after the commit (SPEC §1, §6).
 ///
@@ -13,13 +14,19 @@ public import StationTime
 public struct ScanPipeline: Sendable {
     public let gate: JournalGate
     public let clock: any StationClock
+    /// The spoken verdicts (SPEC §6), when `[voice]` is on; nil in tests that need no voice.
+    public let voice: SpokenVerdicts?
     let logger: Logger
 
-    public init(gate: JournalGate, clock: any StationClock = SystemClock(), logger: Logger) {
+    public init(gate: JournalGate, clock: any StationClock = SystemClock(), voice: SpokenVerdicts? = nil, logger: Logger) {
         self.gate = gate
         self.clock = clock
+        self.voice = voice
         self.logger = logger
     }
+
+    /// How long a scan may wait for a journal that cannot commit before the box says "storage fault".
+    static let storageFaultAfter: Duration = .seconds(1)
 
     /// Journals a scan read from a device, then gives the device its verdict.
     @discardableResult
@@ -37,19 +44,35 @@ public struct ScanPipeline: Sendable {
                 vendorID: scan.device.vendorID, productID: scan.device.productID, serial: scan.device.serial,
                 port: scan.device.port),
             at: reading)
+        // A scan the disk holds back (a full disk: held in memory, the commit retried) is not accepted yet: rather
+        // than silence, the operator hears the storage fault after a second, and the verdict once it commits.
+        let held: Task<Void, Never>? = voice.flatMap { $0.isOn ? $0 : nil }.map { voice in
+            Task { [gate] () async -> Void in
+                try? await Task.sleep(for: Self.storageFaultAfter)
+                guard !Task.isCancelled, let statistics = gate.current?.statistics, statistics.pending > 0,
+                    statistics.lastFailure != nil
+                else { return }
+                voice.speak(.storageFault, answeredAt: monotonicNanos())
+            }
+        }
         let accepted: AcceptedScan
         do {
             accepted = try await gate.journal().submit(input)
+            held?.cancel()
         } catch {
+            held?.cancel()
             logger.error(
                 "scan NOT accepted, the operator must scan it again later: \(error)",
                 metadata: ["device": "\(assignment.name)", "code": "\(scan.text)"])
+            let answeredAt = monotonicNanos()
             if assignment.role != .inbound, let reader {
                 // Never a good-read for an uncommitted scan; the error beep tells the operator.
                 await give(.bad, bytes: assignment.feedback.bytes(for: .rejected), to: reader, assignment: assignment)
             }
+            voice?.speak(.storageFault, answeredAt: answeredAt)
             return nil
         }
+        let answeredAt = monotonicNanos()
         let decision = accepted.decision
         var metadata: Logger.Metadata = ["seq": "\(accepted.seq)", "device": "\(assignment.name)"]
         if let carrier = decision.carrier { metadata["carrier"] = "\(carrier.rawValue)" }
@@ -61,6 +84,8 @@ public struct ScanPipeline: Sendable {
                 await give(verdict == .ok ? .good : .bad, bytes: assignment.feedback.bytes(for: verdict), to: reader, assignment: assignment)
             }
         }
+        // Every accepted scan of every device, keyboard wedges included: they have no other way back to the operator.
+        voice?.speak(Prompt.verdict(of: decision, role: assignment.role), answeredAt: answeredAt)
         return accepted
     }
 

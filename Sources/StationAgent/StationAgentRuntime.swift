@@ -41,7 +41,10 @@ public enum StationAgentRuntime {
                 }
             },
             published: { journal in journal.rules = rules.withLock { $0 } })
-        let pipeline = ScanPipeline(gate: gate, logger: logger)
+        // [voice]: a thread of its own that speaks the verdicts; never on the scan path.
+        let voice = SpokenVerdicts(initial.voice, logger: logger)
+        defer { voice.stop() }
+        let pipeline = ScanPipeline(gate: gate, voice: voice, logger: logger)
         let devices = DeviceService(configuration: initial, pipeline: pipeline, logger: logger)
         let reload = ReloadService(path: configurationPath, current: initial, devices: devices, logger: logger) { fresh in
             // The rules in force from the next scan. Set before reading the gate; JournalService applies them again
@@ -49,9 +52,15 @@ public enum StationAgentRuntime {
             let freshRules = ScanRules(configuration: fresh.ruleConfiguration)
             rules.withLock { $0 = freshRules }
             gate.current?.rules = freshRules
+            voice.configure(fresh.voice)
             onReload(fresh)
         }
-        let watchdog = WatchdogService(notifier: notifier, devices: devices, gate: gate, logger: logger, extraStatus: extraStatus)
+        let watchdog = WatchdogService(
+            notifier: notifier, devices: devices, gate: gate, logger: logger,
+            extraStatus: {
+                let parts = [extraStatus(), voice.statusLine].compactMap { $0 }
+                return parts.isEmpty ? nil : parts.joined(separator: "; ")
+            })
         // Shut down in reverse order: the watchdog, reload and devices (readers stop, their last
         // scans commit) go before the journal.
         let readers = extraServices(initial).map { AfterJournalOpen(gate: gate, service: $0) as any Service }

@@ -15,7 +15,11 @@ struct DoctorCommand: ParsableCommand {
     @Flag(help: "One JSON document on stdout.")
     var json = false
 
+    @Flag(help: "Then play each spoken prompt once through the [voice] device, naming it first.")
+    var play = false
+
     func run() throws {
+        if play && json { throw CLIError.usage("--play cannot be combined with --json (it prints what it plays)") }
         var configuration: StationConfiguration?
         var problem: String?
         do {
@@ -39,6 +43,12 @@ struct DoctorCommand: ParsableCommand {
             let failed = checks.filter { $0.status == .fail }.count
             let warned = checks.filter { $0.status == .warn }.count
             print("\n\(checks.count - failed - warned) passed, \(warned) warnings, \(failed) failed")
+        }
+        if play, !json, let configuration {
+            print("\nplaying the prompts through '\(configuration.voice?.pcm ?? "-")':")
+            if !Doctor.playPrompts(configuration, say: { print("  " + Escaping.text($0)) }) {
+                throw CLIError(message: "doctor: not every prompt could be played", status: 3)
+            }
         }
         if checks.contains(where: { $0.status == .fail }) {
             throw CLIError(message: "doctor found a problem", status: 3)

@@ -44,7 +44,7 @@ extension StationConfiguration {
         let reader = TableReader(table: table, path: "", source: source)
         try reader.rejectUnknown([
             "station_id", "station_name", "timezone", "data_dir", "outbox_dir", "duplicate_window_seconds",
-            "stale_after_days", "count_refresh_seconds", "language", "devices", "upload",
+            "stale_after_days", "count_refresh_seconds", "language", "devices", "upload", "voice",
         ])
         var configuration = try defaults(environment: environment)
         configuration.source = source
@@ -79,6 +79,8 @@ extension StationConfiguration {
         }
         configuration.devices = try parseDevices(reader)
         configuration.upload = try parseUpload(reader, base: base)
+        configuration.voice = try parseVoice(
+            reader, base: base, language: HumanLanguage.resolve(config: configuration, environment: environment))
         return configuration
     }
 

@@ -21,6 +21,8 @@ public struct StationConfiguration: Sendable, Equatable {
     public var devices: [DeviceConfiguration]
     /// `[upload]`: nil when nothing is uploaded.
     public var upload: UploadConfiguration?
+    /// `[voice]`: nil when the box stays silent (no table, or `enabled = false`).
+    public var voice: VoiceConfiguration?
     /// `language`: nil when not configured (then the locale decides, ``HumanLanguage/resolve(config:environment:)``).
     public var language: HumanLanguage?
     /// Where the configuration came from (a path), or nil for the built-in defaults.
@@ -44,8 +46,8 @@ public struct StationConfiguration: Sendable, Equatable {
         stationID: String, stationName: String = "", timezone: String? = nil,
         dataDirectory: String = StationConfiguration.defaultDataDirectory, outboxDirectory: String? = nil,
         duplicateWindowSeconds: Int = 5, staleAfterDays: Int = 3, countRefreshSeconds: Int = 300,
-        devices: [DeviceConfiguration] = [], upload: UploadConfiguration? = nil, language: HumanLanguage? = nil,
-        source: String? = nil
+        devices: [DeviceConfiguration] = [], upload: UploadConfiguration? = nil, voice: VoiceConfiguration? = nil,
+        language: HumanLanguage? = nil, source: String? = nil
     ) {
         self.stationID = stationID
         self.stationName = stationName
@@ -57,6 +59,7 @@ public struct StationConfiguration: Sendable, Equatable {
         self.countRefreshSeconds = countRefreshSeconds
         self.devices = devices
         self.upload = upload
+        self.voice = voice
         self.language = language
         self.source = source
     }

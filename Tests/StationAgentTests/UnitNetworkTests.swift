@@ -32,3 +32,28 @@ struct UnitNetworkTests {
         #expect(!text.split(separator: "\n").contains { $0.hasPrefix("PrivateNetwork=yes") })
     }
 }
+
+/// The shipped unit lets the agent open USB nodes only; the voice drop-in gives it the sound card (SPEC §6), and
+/// `doctor` tells the two apart by reading them as systemd does.
+@Suite("The unit's sound card for the voice")
+struct UnitSoundTests {
+    @Test("shipped unit: no sound card (doctor WARNs with the drop-in's command); with the drop-in: PASS; no unit: no line")
+    func shippedAndDropIn() throws {
+        let unit = UnitNetworkTests.deploy + "/station-agent.service"
+        let shipped = try #require(Doctor.unitSound(unitPaths: [unit], dropInDirectories: []))
+        #expect(shipped.status == .warn)
+        #expect(shipped.message.contains("no DeviceAllow=char-alsa, no group audio"), "\(shipped.message)")
+        #expect(shipped.fix.contains("voice-sound.conf"))
+
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try FileManager.default.copyItem(atPath: UnitNetworkTests.deploy + "/voice-sound.conf", toPath: directory.path + "/voice-sound.conf")
+        let withDropIn = try #require(Doctor.unitSound(unitPaths: [unit], dropInDirectories: [directory.path]))
+        #expect(withDropIn.status == .pass, "\(withDropIn.message)")
+        // A later drop-in that empties the list takes it away again.
+        try "[Service]\nDeviceAllow=\nDeviceAllow=char-usb_device rw\n".write(toFile: directory.path + "/zz-reset.conf", atomically: true, encoding: .utf8)
+        let reset = try #require(Doctor.unitSound(unitPaths: [unit], dropInDirectories: [directory.path]))
+        #expect(reset.status == .warn && reset.message.contains("no DeviceAllow=char-alsa)"), "\(reset.message)")
+        #expect(Doctor.unitSound(unitPaths: [directory.path + "/none.service"], dropInDirectories: []) == nil)
+    }
+}

@@ -24,6 +24,11 @@ public struct TemporaryDirectory: Sendable {
     public var outbox: String { path + "/outbox" }
 
     public func remove() {
+        Self.remove(path)
+    }
+
+    /// Removes the directory at `path` with everything in it.
+    public static func remove(_ path: String) {
         _ = runProcess(["/bin/rm", "-rf", path])
     }
 }
