@@ -44,7 +44,7 @@ extension StationConfiguration {
         let reader = TableReader(table: table, path: "", source: source)
         try reader.rejectUnknown([
             "station_id", "station_name", "timezone", "data_dir", "outbox_dir", "duplicate_window_seconds",
-            "stale_after_days", "count_refresh_seconds", "language", "devices", "upload", "voice",
+            "stale_after_days", "count_refresh_seconds", "language", "devices", "upload", "voice", "photo_retention_days",
         ])
         var configuration = try defaults(environment: environment)
         configuration.source = source
@@ -71,6 +71,9 @@ extension StationConfiguration {
         configuration.duplicateWindowSeconds = try reader.integer("duplicate_window_seconds", in: 0...86_400) ?? 5
         configuration.staleAfterDays = try reader.integer("stale_after_days", in: 1...365) ?? 3
         configuration.countRefreshSeconds = try reader.integer("count_refresh_seconds", in: 10...86_400) ?? 300
+        // SPEC §3: how long release photos of camera devices are kept. Read and checked so that a configuration
+        // written to the SPEC loads; camera devices (protocol "uvc") are not supported yet (issue #15).
+        configuration.photoRetentionDays = try reader.integer("photo_retention_days", in: 1...3650) ?? 90
         if let language = try reader.string("language") {
             guard let known = HumanLanguage(rawValue: language) else {
                 throw reader.error("language", quoted(language), "must be \"zh\" (Chinese) or \"en\" (English); leave it out to follow the locale (LANG)")
@@ -136,6 +139,10 @@ extension StationConfiguration {
                     "needs at least one of vendor_id, product_id, serial or port to match a device (otherwise it would match every device, keyboards included)")
             }
             if let text = try entry.string("protocol"), text != "auto" {
+                if text == "uvc" {
+                    throw entry.error("protocol", quoted(text),
+                        "camera release devices (uvc) are not supported by this version yet: use a barcode scanner (auto, hid-keyboard, hid-pos, cdc-acm, ftdi)")
+                }
                 guard let scannerProtocol = ScannerProtocol(rawValue: text) else {
                     throw entry.error("protocol", quoted(text), "must be one of auto, hid-keyboard, hid-pos, cdc-acm, ftdi")
                 }

@@ -18,6 +18,8 @@ public struct StationConfiguration: Sendable, Equatable {
     public var duplicateWindowSeconds: Int
     public var staleAfterDays: Int
     public var countRefreshSeconds: Int
+    /// `photo_retention_days` (SPEC §3): release photos of camera devices are kept this long (no camera support yet).
+    public var photoRetentionDays = 90
     public var devices: [DeviceConfiguration]
     /// `[upload]`: nil when nothing is uploaded.
     public var upload: UploadConfiguration?

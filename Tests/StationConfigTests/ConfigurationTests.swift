@@ -18,6 +18,8 @@ struct ConfigurationTests {
             duplicate_window_seconds = 5
             stale_after_days = 3
             count_refresh_seconds = 300
+            photo_retention_days = 90
+            language = "zh"
 
             [[devices]]
             name        = "desk-scanner"
@@ -39,6 +41,7 @@ struct ConfigurationTests {
         #expect(configuration.duplicateWindowSeconds == 5)
         #expect(configuration.staleAfterDays == 3)
         #expect(configuration.countRefreshSeconds == 300)
+        #expect(configuration.photoRetentionDays == 90)
         let device = try #require(configuration.devices.first)
         #expect(device.name == "desk-scanner")
         #expect(device.vendorID == 0x0c2e)
@@ -49,6 +52,22 @@ struct ConfigurationTests {
         #expect(device.role == .switchable)
         #expect(device.feedback.bytes(for: .ok) == Array("OK\r\n".utf8))
         #expect(device.feedback.bytes(for: .notInStock) == Array("NG\r\n".utf8))
+    }
+
+    @Test("photo_retention_days is checked; a camera device (protocol uvc) is refused in words, not as unknown")
+    func photosAndCameras() throws {
+        #expect(try StationConfiguration.parse("photo_retention_days = 30", source: nil, environment: environment).photoRetentionDays == 30)
+        #expect(try StationConfiguration.parse("", source: nil, environment: environment).photoRetentionDays == 90)
+        #expect(throws: ConfigurationError.self) {
+            try StationConfiguration.parse("photo_retention_days = 0", source: nil, environment: environment)
+        }
+        do {
+            _ = try StationConfiguration.parse(
+                "[[devices]]\nname = \"cam\"\nvendor_id = \"046d\"\nprotocol = \"uvc\"\n", source: nil, environment: environment)
+            Issue.record("a uvc device was accepted")
+        } catch {
+            #expect(error.reason.contains("not supported by this version yet"), "\(error)")
+        }
     }
 
     @Test("an empty file gives the defaults: host name, system zone, data in the given folder")
