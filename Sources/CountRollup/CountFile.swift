@@ -1,5 +1,5 @@
 import CountReports
-import Foundation
+import FoundationEssentials
 public import ParcelRules
 import Hashing
 public import StationTime

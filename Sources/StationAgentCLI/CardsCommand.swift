@@ -1,7 +1,6 @@
 import ArgumentParser
 import CommandCards
 import CountReports
-import Foundation
 import StationConfig
 import SystemSupport
 #if canImport(Glibc)
@@ -34,7 +33,8 @@ struct CardsCommand: ParsableCommand {
             print(svg, terminator: "")
             return
         }
-        let suffix = (out as NSString).pathExtension.lowercased()
+        let name = out.split(separator: "/").last.map(String.init) ?? out
+        let suffix = name.contains(".") ? String(name.split(separator: ".").last ?? "").lowercased() : ""
         var bytes = Array(svg.utf8)
         if let format = Self.converted[suffix] {
             bytes = try Self.convert(svg, to: format)
@@ -53,21 +53,22 @@ struct CardsCommand: ParsableCommand {
 
     /// The page converted by `rsvg-convert` (from PATH), in a private temporary folder.
     static func convert(_ svg: String, to format: String) throws -> [UInt8] {
-        let search = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        let search = (getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin").split(separator: ":")
         guard let program = search.map({ String($0) + "/rsvg-convert" }).first(where: { (path: String) in access(path, X_OK) == 0 }) else {
             throw CLIError.runtime("cannot write \(format.uppercased()) without rsvg-convert: apt install librsvg2-bin fonts-noto-cjk, or write .svg and print it from a browser")
         }
-        var template = Array((NSTemporaryDirectory() + "/station-cards-XXXXXX").utf8CString)
+        let temporary = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        var template = Array((temporary + "/station-cards-XXXXXX").utf8CString)
         let made = template.withUnsafeMutableBufferPointer { buffer -> String? in
             guard let base = buffer.baseAddress, let result = mkdtemp(base) else { return nil }
             return String(cString: result)
         }
         guard let folder = made else {
-            throw CLIError.runtime("cannot make a temporary folder: \(SystemErrno(errno))")
+            throw CLIError.runtime("cannot make a temporary folder in \(temporary): \(SystemErrno(errno))")
         }
+        let said = folder + "/rsvg-convert.log"
         defer {
-            unlink(folder + "/cards.svg")
-            unlink(folder + "/cards." + format)
+            for file in ["cards.svg", "cards." + format, "rsvg-convert.log"] { unlink(folder + "/" + file) }
             rmdir(folder)
         }
         do {
@@ -75,17 +76,16 @@ struct CardsCommand: ParsableCommand {
         } catch {
             throw CLIError.runtime("cannot write a temporary file: \(error)")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = ["--format", format, "--dpi-x", "300", "--dpi-y", "300", "--output", folder + "/cards." + format, folder + "/cards.svg"]
-        let errors = Pipe()
-        process.standardError = errors
-        do { try process.run() } catch { throw CLIError.runtime("cannot start \(program): \(error)") }
-        let said = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let reason = String(decoding: said, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? "exit \(process.terminationStatus)"
+        let arguments = ["--format", format, "--dpi-x", "300", "--dpi-y", "300", "--output", folder + "/cards." + format, folder + "/cards.svg"]
+        switch runProgram(program, arguments, outputPath: said) {
+        case .failure(let error):
+            throw CLIError.runtime("cannot start \(program): \(error)")
+        case .success(let status) where status != 0:
+            let output = (try? SystemFile.read(said, limit: 64 << 10).get()).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            let reason = output.split(separator: "\n").first.map(String.init) ?? "exit \(status)"
             throw CLIError.runtime("\(program) could not convert the page: \(reason)")
+        case .success:
+            break
         }
         switch SystemFile.read(folder + "/cards." + format, limit: 64 << 20, options: .regularFileOnly) {
         case .success(let bytes): return bytes

@@ -1,7 +1,7 @@
 import ArgumentParser
 import CountReports
 import CountUpload
-import Foundation
+import FoundationEssentials
 import Logging
 import ScanJournal
 import StationAgent

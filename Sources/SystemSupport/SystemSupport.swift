@@ -117,3 +117,26 @@ public func directoryEntryName(_ entry: UnsafeMutablePointer<dirent>) -> String 
     let offset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
     return String(cString: (UnsafeRawPointer(entry) + offset).assumingMemoryBound(to: CChar.self))
 }
+
+/// Runs `program` with `arguments` (no shell), its standard output and error appended to `outputPath`, and waits.
+/// - Returns: its exit status (128 + the signal that ended it), or the error posix_spawn gave.
+public func runProgram(_ program: String, _ arguments: [String], outputPath: String) -> Result<Int32, SystemErrno> {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    let argv = ([program] + arguments).map { strdup($0) } + [nil]
+    defer { for pointer in argv { free(pointer) } }
+    var pid = pid_t()
+    let started = posix_spawn(&pid, program, &actions, nil, argv, environ)
+    guard started == 0 else { return .failure(SystemErrno(started)) }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 {
+        guard errno == EINTR else { return .failure(SystemErrno(errno)) }
+    }
+    // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import as functions.
+    let signal = status & 0x7f
+    return .success(signal == 0 ? (status >> 8) & 0xff : 128 + signal)
+}
