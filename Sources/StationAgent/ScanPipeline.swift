@@ -77,6 +77,8 @@ public struct ScanPipeline: Sendable {
         var metadata: Logger.Metadata = ["seq": "\(accepted.seq)", "device": "\(assignment.name)"]
         if let carrier = decision.carrier { metadata["carrier"] = "\(carrier.rawValue)" }
         if let reason = decision.reason { metadata["reason"] = "\(reason.rawValue)" }
+        // What an undo cancelled, as `scan` prints it (`undid=seq(code)`); the log handler escapes the code.
+        if let undo = decision.undo { metadata["undoes"] = "\(undo.seq)(\(undo.code))" }
         logger.info("\(decision.outcome.rawValue) \(decision.normalized.code)", metadata: metadata)
         if let verdict = decision.verdict {
             logger.info("verdict \(verdict.rawValue) for \(decision.normalized.code)", metadata: ["device": "\(assignment.name)"])

@@ -118,6 +118,9 @@ struct VoiceEndToEndTests {
             #expect(try await agent.waitForExit(timeout: 20) == 0, "\(agent.standardError)")
             #expect(try station.journal() == Self.session.map { "\($0.outcome) \(Self.normalized($0.code))" })
             let log = agent.standardError
+            // The undo's log line says what it cancelled (issue #10, defect 12).
+            let undoLine = log.split(separator: "\n").first { $0.contains("command #STATION:UNDO") }
+            #expect(undoLine?.contains("undoes=") == true && undoLine?.contains("(YT6900634716900)") == true, "\(undoLine ?? "no undo line")")
             // (This machine's clock may be unsynchronised: that warning is not the voice's.)
             let warnings = log.split(separator: "\n").filter { $0.contains(" WARNING voice") || $0.contains(" ERROR ") }
             #expect(warnings.isEmpty, "the voice warns about nothing: \(warnings)")
