@@ -57,7 +57,7 @@ struct CountsCommand: AsyncParsableCommand {
         } else {
             let language = HumanLanguage.resolve(config: configuration, environment: ProcessEnvironment.current)
             print(Self.glance(document.counts, isToday: day == today, language: language))
-            print(Self.table(document))
+            print(Self.table(document, language: language))
         }
     }
 
@@ -75,11 +75,12 @@ struct CountsCommand: AsyncParsableCommand {
         }
     }
 
-    static func table(_ document: CountDocument) -> String {
+    static func table(_ document: CountDocument, language: HumanLanguage = .en) -> String {
         let counts = document.counts
         let header = document.header
+        func say(_ phrase: Phrase, _ values: String...) -> String { phrase.text(language, values) }
         var text = (header.stationName.isEmpty ? header.stationID : "\(header.stationName) (\(header.stationID))")
-            + " · \(counts.date) (\(counts.timezone)) · " + (header.isFinal ? "final" : "day still open, as of \(header.generatedAt)")
+            + " · \(counts.date) (\(counts.timezone)) · " + (header.isFinal ? say(.final) : say(.dayOpen, header.generatedAt))
             + "\n\n"
         func numbers(_ row: CountRow, stock: Bool, rejected: Bool) -> [String] {
             [String(row.inbound), String(row.outbound)]
@@ -88,23 +89,24 @@ struct CountsCommand: AsyncParsableCommand {
                     String(row.rescans), String(row.undone)]
                 + [rejected ? String(row.rejected) : "-"]
         }
-        var rows = [["CARRIER", "IN", "OUT", "IN STOCK", "STALE", "UNMATCHED OUT", "REPEAT OUT", "DUPLICATES", "RESCANS", "UNDONE", "REJECTED"]]
+        let counters: [Phrase] = [.unmatchedOut, .repeatOut, .duplicates, .rescans, .undone, .rejected]
+        var rows = [([.carrier, .inbound, .outbound, .inStock, .stale] + counters).map { say($0) }]
         for carrier in counts.carriers { rows.append([carrier] + numbers(counts.byCarrier[carrier]!, stock: true, rejected: false)) }
-        rows.append(["TOTAL"] + numbers(counts.totals, stock: true, rejected: true))
+        rows.append([say(.total)] + numbers(counts.totals, stock: true, rejected: true))
         text += TextTable.render(rows) + "\n"
         if !counts.byDevice.isEmpty {
-            var deviceRows = [["DEVICE", "IN", "OUT", "UNMATCHED OUT", "REPEAT OUT", "DUPLICATES", "RESCANS", "UNDONE", "REJECTED"]]
+            var deviceRows = [([.device, .inbound, .outbound] + counters).map { say($0) }]
             for device in counts.devices { deviceRows.append([device] + numbers(counts.byDevice[device]!, stock: false, rejected: true)) }
             text += "\n" + TextTable.render(deviceRows) + "\n"
         }
-        text += "\nIn stock at the end of the day: \(counts.totals.inStockEnd), of which stale (in longer than the stale limit): \(counts.totals.stale)"
+        text += "\n" + say(.stockAtEnd, String(counts.totals.inStockEnd), String(counts.totals.stale))
         if counts.unsyncedEvents > 0 {
-            text += "\nClock: \(counts.unsyncedEvents) event(s) recorded with an unsynchronised clock, \(counts.correctedEvents) corrected since"
+            text += "\n" + say(.unsynced, String(counts.unsyncedEvents), String(counts.correctedEvents))
         }
         if let first = counts.firstSeq, let last = counts.lastSeq {
-            text += "\nJournal events #\(first)–#\(last)"
+            text += "\n" + say(.journalRange, String(first), String(last))
         } else {
-            text += "\nNo scans on this day."
+            text += "\n" + say(.noScansOnDay)
         }
         return text
     }

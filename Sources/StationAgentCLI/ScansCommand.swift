@@ -41,6 +41,7 @@ struct ScansCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try global.loadConfiguration()
         let zone = try Self.zone(configuration)
+        let language = HumanLanguage.resolve(config: configuration, environment: ProcessEnvironment.current)
         let normalizedCode = code.map { NormalizedScan(raw: $0).code }
         let events: [JournalEvent]
         do {
@@ -68,9 +69,9 @@ struct ScansCommand: AsyncParsableCommand {
         } else if csv {
             print(Self.csv(events, zone: zone), terminator: "")
         } else if events.isEmpty {
-            print("No scans.")
+            print(Phrase.noScans.text(language))
         } else {
-            print(Self.table(events, zone: zone))
+            print(Self.table(events, zone: zone, language: language))
         }
     }
 
@@ -105,8 +106,13 @@ struct ScansCommand: AsyncParsableCommand {
         ]
     }
 
-    static func table(_ events: [JournalEvent], zone: StationTimeZone) -> String {
-        var rows = [columns.map { $0.uppercased() }]
+    /// The table's headers, in the order of ``columns``.
+    static let headers: [Phrase] = [
+        .seq, .time, .code, .raw, .symbology, .direction, .outcome, .reason, .undone, .undoes, .carrier, .device, .source,
+    ]
+
+    static func table(_ events: [JournalEvent], zone: StationTimeZone, language: HumanLanguage = .en) -> String {
+        var rows = [headers.map { $0.text(language) }]
         for event in events { rows.append(cells(event, zone: zone).map { $0.isEmpty ? "-" : $0 }) }
         return TextTable.render(rows, cellsAreEscaped: true)
     }

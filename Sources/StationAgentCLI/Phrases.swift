@@ -1,0 +1,83 @@
+import StationConfig
+
+/// The catalog of the commands' human phrases (SPEC §2): each phrase once, in English as the code writes it, with its
+/// Chinese in ``chinese``, in one file a translator can review. `{1}`, `{2}` … stand for the values filled in.
+/// It needs no locale on the box: the language comes from `language` or LC_ALL/LC_MESSAGES/LANG
+/// (``HumanLanguage``), and the words are here. `CatalogTests` fails when a phrase has no Chinese, or a
+/// translation drops or adds a placeholder. (Commands not yet moved here still print English: see README.)
+enum Phrase: String, CaseIterable, Sendable {
+    // counts: the table
+    case carrier = "CARRIER"
+    case inbound = "IN"
+    case outbound = "OUT"
+    case inStock = "IN STOCK"
+    case stale = "STALE"
+    case unmatchedOut = "UNMATCHED OUT"
+    case repeatOut = "REPEAT OUT"
+    case duplicates = "DUPLICATES"
+    case rescans = "RESCANS"
+    case undone = "UNDONE"
+    case rejected = "REJECTED"
+    case total = "TOTAL"
+    case device = "DEVICE"
+    // counts: the lines around it
+    case final = "final"
+    case dayOpen = "day still open, as of {1}"
+    case stockAtEnd = "In stock at the end of the day: {1}, of which stale (in longer than the stale limit): {2}"
+    case unsynced = "Clock: {1} event(s) recorded with an unsynchronised clock, {2} corrected since"
+    case journalRange = "Journal events #{1}–#{2}"
+    case noScansOnDay = "No scans on this day."
+    // scans: the table
+    case seq = "SEQ"
+    case time = "TIME"
+    case code = "CODE"
+    case raw = "RAW"
+    case symbology = "SYMBOLOGY"
+    case direction = "DIRECTION"
+    case outcome = "OUTCOME"
+    case reason = "REASON"
+    case undoes = "UNDOES"
+    case source = "SOURCE"
+    case noScans = "No scans."
+
+    /// The phrase in `language`, with `values` for `{1}`, `{2}` ….
+    func text(_ language: HumanLanguage, _ values: [String] = []) -> String {
+        var text = language == .zh ? (Self.chinese[self] ?? rawValue) : rawValue
+        for (index, value) in values.enumerated() { text = text.replacing("{\(index + 1)}", with: value) }
+        return text
+    }
+
+    /// The Chinese of every phrase, in the words an operator uses (入库, 出库, 在库, 滞留, 重复, 撤销, 无效条码).
+    static let chinese: [Phrase: String] = [
+        .carrier: "快递公司",
+        .inbound: "入库",
+        .outbound: "出库",
+        .inStock: "在库",
+        .stale: "滞留",
+        .unmatchedOut: "未入库出库",
+        .repeatOut: "重复出库",
+        .duplicates: "重复扫描",
+        .rescans: "重扫",
+        .undone: "已撤销",
+        .rejected: "无效条码",
+        .total: "合计",
+        .device: "设备",
+        .final: "已结束",
+        .dayOpen: "当日未结束，统计于 {1}",
+        .stockAtEnd: "当日结束时在库 {1} 件，其中滞留（在库超过滞留天数）{2} 件",
+        .unsynced: "时钟：{1} 条记录在时钟未校准时记下，其中 {2} 条已校正",
+        .journalRange: "日志记录 #{1}–#{2}",
+        .noScansOnDay: "这一天没有扫描。",
+        .seq: "序号",
+        .time: "时间",
+        .code: "条码",
+        .raw: "原始数据",
+        .symbology: "码制",
+        .direction: "方向",
+        .outcome: "结果",
+        .reason: "原因",
+        .undoes: "撤销了",
+        .source: "来源",
+        .noScans: "没有扫描记录。",
+    ]
+}
