@@ -39,6 +39,27 @@ enum Phrase: String, CaseIterable, Sendable {
     case undoes = "UNDOES"
     case source = "SOURCE"
     case noScans = "No scans."
+    // scan: what happened, in a sentence (Chinese only: in English the outcome line above says it)
+    case saidReceived = "received {1}"
+    case saidRescan = "already in stock, not counted again: {1}"
+    case saidReleased = "released {1}"
+    case saidReleasedUnmatched = "released without a receipt (counted as outbound, check it): {1}"
+    case saidRepeatRelease = "already released, not counted again: {1}"
+    case saidDuplicate = "scanned twice within the duplicate window, not counted again: {1}"
+    case saidRejected = "not a parcel code: {1} ({2})"
+    case saidModeIn = "inbound mode"
+    case saidModeOut = "outbound mode"
+    case saidUndone = "undone: event #{1} ({2})"
+    case saidCommand = "command {1}"
+    case saidNothingUndone = "Nothing was undone: {1}."
+    // the reasons of SPEC §5
+    case reasonBadLength = "its length is not that of a parcel code"
+    case reasonBadCharacters = "it holds characters a parcel code never has"
+    case reasonProductBarcode = "a product barcode (EAN/UPC), not a parcel code"
+    case reasonS10CheckDigit = "the check digit of an international (S10) parcel code is wrong"
+    case reasonModeCardIgnored = "this device has a fixed direction: mode cards do not change it"
+    case reasonNothingToUndo = "this device has no counted parcel event in the last 10 minutes"
+    case reasonUndoSuperseded = "another device has counted that parcel since, so undoing it would wipe that out"
 
     /// The phrase in `language`, with `values` for `{1}`, `{2}` ….
     func text(_ language: HumanLanguage, _ values: [String] = []) -> String {
@@ -79,5 +100,24 @@ enum Phrase: String, CaseIterable, Sendable {
         .undoes: "撤销了",
         .source: "来源",
         .noScans: "没有扫描记录。",
+        .saidReceived: "入库成功：{1}",
+        .saidRescan: "已入库（重扫，不重复计数）：{1}",
+        .saidReleased: "出库成功：{1}",
+        .saidReleasedUnmatched: "未入库就出库（已记为出库，请核对）：{1}",
+        .saidRepeatRelease: "已出库（不重复计数）：{1}",
+        .saidDuplicate: "重复扫描（几秒内扫了两次，不重复计数）：{1}",
+        .saidRejected: "无效条码：{1}（{2}）",
+        .saidModeIn: "入库模式",
+        .saidModeOut: "出库模式",
+        .saidUndone: "已撤销：第 {1} 条（{2}）",
+        .saidCommand: "指令 {1}",
+        .saidNothingUndone: "没有撤销：{1}。",
+        .reasonBadLength: "长度不像快递单号",
+        .reasonBadCharacters: "含有快递单号不会有的字符",
+        .reasonProductBarcode: "这是商品条码，不是快递单号",
+        .reasonS10CheckDigit: "国际邮件单号的校验位不对",
+        .reasonModeCardIgnored: "这台设备的方向是固定的，模式卡不起作用",
+        .reasonNothingToUndo: "这台扫码枪 10 分钟内没有可撤销的包裹",
+        .reasonUndoSuperseded: "另一台设备之后又扫过这件包裹，撤销会把那次也抹掉",
     ]
 }

@@ -84,7 +84,46 @@ struct ScanCommand: AsyncParsableCommand {
         }
         await journal.close()
         print(Self.line(accepted))
-        if let note = Self.note(accepted) { print(note) }
+        let language = HumanLanguage.resolve(config: configuration, environment: ProcessEnvironment.current)
+        if language == .zh {
+            // The outcome line stays as it is in every language (scripts read it); the operator reads this.
+            print(Self.sentence(accepted, language: language))
+        }
+        if let note = Self.note(accepted, language: language) { print(note) }
+    }
+
+    /// The phrase of a reason (SPEC §5), for people.
+    static func reasonPhrase(_ reason: Reason) -> Phrase {
+        switch reason {
+        case .badLength: .reasonBadLength
+        case .badCharacters: .reasonBadCharacters
+        case .productBarcode: .reasonProductBarcode
+        case .s10CheckDigit: .reasonS10CheckDigit
+        case .modeCardIgnored: .reasonModeCardIgnored
+        case .nothingToUndo: .reasonNothingToUndo
+        case .undoSuperseded: .reasonUndoSuperseded
+        }
+    }
+
+    /// What happened to the scan, in one sentence of the operator's words.
+    static func sentence(_ accepted: AcceptedScan, language: HumanLanguage) -> String {
+        let decision = accepted.decision
+        let code = decision.code.isEmpty ? "<empty>" : Escaping.text(decision.code)
+        switch decision.outcome {
+        case .received: return Phrase.saidReceived.text(language, [code])
+        case .rescan: return Phrase.saidRescan.text(language, [code])
+        case .released: return Phrase.saidReleased.text(language, [code])
+        case .releasedUnmatched: return Phrase.saidReleasedUnmatched.text(language, [code])
+        case .repeatRelease: return Phrase.saidRepeatRelease.text(language, [code])
+        case .duplicate: return Phrase.saidDuplicate.text(language, [code])
+        case .rejected:
+            return Phrase.saidRejected.text(language, [code, decision.reason.map { reasonPhrase($0).text(language) } ?? "-"])
+        case .command:
+            if let undo = decision.undo { return Phrase.saidUndone.text(language, [String(undo.seq), Escaping.text(undo.code)]) }
+            if let mode = decision.modeChange { return (mode == .inbound ? Phrase.saidModeIn : .saidModeOut).text(language) }
+            if let reason = decision.reason { return Phrase.saidCommand.text(language, [code]) + "：" + reasonPhrase(reason).text(language) }
+            return Phrase.saidCommand.text(language, [code])
+        }
     }
 
     /// The role the scan is recorded with. Without a device, the direction typed. With a device, the device's own
@@ -132,15 +171,11 @@ struct ScanCommand: AsyncParsableCommand {
     }
 
     /// A plain-words line after the outcome where the outcome alone would leave the operator guessing.
-    static func note(_ accepted: AcceptedScan) -> String? {
+    static func note(_ accepted: AcceptedScan, language: HumanLanguage = .en) -> String? {
         let decision = accepted.decision
         guard decision.outcome == .command, CommandCard(code: decision.code) == .undo, decision.undo == nil else { return nil }
-        let why: String
-        switch decision.reason {
-        case .undoSuperseded?: why = "another device has counted that parcel since, so undoing it would wipe that out"
-        default: why = "this device has no counted parcel event in the last 10 minutes"
-        }
-        return "Nothing was undone: \(why)."
+        let why: Phrase = decision.reason == .undoSuperseded ? .reasonUndoSuperseded : .reasonNothingToUndo
+        return Phrase.saidNothingUndone.text(language, [why.text(language)])
     }
 
     /// `released SF1000000000000 carrier=SF verdict=ok reason=- seq=42`.

@@ -77,4 +77,35 @@ struct CatalogTests {
         let plain = try agent(["counts"], chinese).standardOutput
         #expect(plain.contains("CARRIER") && plain.contains("TOTAL") && plain.contains("Journal events #1–#2"), "\(plain)")
     }
+
+    @Test("scan says what happened in Chinese under a zh locale, below the outcome line scripts read", .timeLimit(.minutes(1)))
+    func scanSentences() throws {
+        let directory = try scratchDirectory("catalog-scan")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("station.toml").path
+        try "station_id = \"cat\"\ntimezone = \"Asia/Shanghai\"\ndata_dir = \"\(directory.path)/data\"\n"
+            .write(toFile: config, atomically: false, encoding: .utf8)
+        let chinese = ["LANG": "zh_CN.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""]
+        func scan(_ arguments: [String]) throws -> [String] {
+            let result = try AgentProcess.agent(["scan"] + arguments + ["--config", config], environment: chinese)
+            #expect(result.status == 0, "\(result.standardError)")
+            return result.standardOutput.split(separator: "\n").map(String.init)
+        }
+        let cases: [([String], String, String)] = [
+            (["SF1000000000001", "--in"], "received SF1000000000001", "入库成功：SF1000000000001"),
+            (["SF1000000000001", "--in"], "duplicate SF1000000000001", "重复扫描"),
+            (["SF1000000000001", "--out"], "released SF1000000000001", "出库成功：SF1000000000001"),
+            (["YT6900634716900", "--out"], "released_unmatched YT6900634716900", "未入库就出库"),
+            (["6901234567892", "--in"], "rejected 6901234567892", "无效条码：6901234567892（这是商品条码，不是快递单号）"),
+            (["#STATION:UNDO", "--in"], "command #STATION:UNDO", "已撤销：第 "),
+        ]
+        for (arguments, line, sentence) in cases {
+            let lines = try scan(arguments)
+            #expect(lines.first?.hasPrefix(line) == true, "\(arguments): \(lines)")
+            #expect(lines.dropFirst().contains { $0.contains(sentence) }, "\(arguments): \(lines)")
+        }
+        // English: the outcome line alone, as before.
+        let english = try AgentProcess.agent(["scan", "SF1000000000009", "--in", "--config", config], environment: ["LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""])
+        #expect(english.standardOutput.split(separator: "\n").count == 1, "\(english.standardOutput)")
+    }
 }
