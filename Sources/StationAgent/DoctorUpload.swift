@@ -53,14 +53,7 @@ extension Doctor {
     /// `RestrictAddressFamilies=AF_UNIX AF_NETLINK` and `IPAddressDeny=any`) and no drop-in allows them: the agent
     /// would retry for ever. Nil when no unit is installed (a hand-run agent).
     public static func unitNetwork(
-        unitPaths: [String] = [
-            "/etc/systemd/system/station-agent.service", "/lib/systemd/system/station-agent.service",
-            "/usr/lib/systemd/system/station-agent.service",
-        ],
-        dropInDirectories: [String] = [
-            "/etc/systemd/system/station-agent.service.d", "/run/systemd/system/station-agent.service.d",
-            "/lib/systemd/system/station-agent.service.d", "/usr/lib/systemd/system/station-agent.service.d",
-        ]
+        unitPaths: [String] = installedUnitPaths, dropInDirectories: [String] = installedDropInDirectories
     ) -> DoctorCheck? {
         guard let texts = installedUnit(unitPaths: unitPaths, dropInDirectories: dropInDirectories) else { return nil }
         let network = UnitNetwork(texts)
@@ -70,6 +63,29 @@ extension Doctor {
         return DoctorCheck("upload network", .fail,
             "the installed unit lets the agent make no IP connection (\(network.reason)): count files would never reach the store",
             fix: UploadSetup.dropInCommand)
+    }
+
+    /// Where systemd looks for the agent's unit, first found wins.
+    public static let installedUnitPaths = [
+        "/etc/systemd/system/station-agent.service", "/lib/systemd/system/station-agent.service",
+        "/usr/lib/systemd/system/station-agent.service",
+    ]
+    /// Where its drop-ins are, in the order systemd reads them.
+    public static let installedDropInDirectories = [
+        "/etc/systemd/system/station-agent.service.d", "/run/systemd/system/station-agent.service.d",
+        "/lib/systemd/system/station-agent.service.d", "/usr/lib/systemd/system/station-agent.service.d",
+    ]
+
+    /// The `Key=value` assignments of a unit and its drop-ins, in the order systemd applies them: leading blanks
+    /// trimmed, comment lines (`#`, `;`) and lines without `=` left out.
+    static func unitAssignments(_ texts: [String]) -> [(key: Substring, value: Substring)] {
+        texts.flatMap { text in
+            text.split(separator: "\n").compactMap { line -> (key: Substring, value: Substring)? in
+                let trimmed = line.trimmingPrefix { $0 == " " || $0 == "\t" }
+                guard let equals = trimmed.firstIndex(of: "="), !trimmed.hasPrefix("#"), !trimmed.hasPrefix(";") else { return nil }
+                return (trimmed[..<equals], trimmed[trimmed.index(after: equals)...].trimmingPrefix { $0 == " " })
+            }
+        }
     }
 
     /// The installed unit's text, then its drop-ins' (`*.conf`, each directory's in name order), as systemd reads
@@ -99,35 +115,29 @@ extension Doctor {
         var privateNetwork = false
 
         init(_ texts: [String]) {
-            for text in texts {
-                for line in text.split(separator: "\n") {
-                    let trimmed = line.trimmingPrefix { $0 == " " || $0 == "\t" }
-                    guard let equals = trimmed.firstIndex(of: "=") else { continue }
-                    let key = trimmed[..<equals]
-                    let value = trimmed[trimmed.index(after: equals)...].trimmingPrefix { $0 == " " }
-                    switch key {
-                    case "RestrictAddressFamilies":
-                        if value.isEmpty {
-                            families = nil
-                            familiesDenied = false
+            for (key, value) in Doctor.unitAssignments(texts) {
+                switch key {
+                case "RestrictAddressFamilies":
+                    if value.isEmpty {
+                        families = nil
+                        familiesDenied = false
+                    } else {
+                        let deny = value.hasPrefix("~")
+                        let names = (deny ? value.dropFirst() : value).split(separator: " ").map(String.init)
+                        if deny {
+                            families = (families ?? []).union(names)
+                            familiesDenied = true
                         } else {
-                            let deny = value.hasPrefix("~")
-                            let names = (deny ? value.dropFirst() : value).split(separator: " ").map(String.init)
-                            if deny {
-                                families = (families ?? []).union(names)
-                                familiesDenied = true
-                            } else {
-                                families = (familiesDenied ? [] : families ?? []).union(names)
-                                familiesDenied = false
-                            }
+                            families = (familiesDenied ? [] : families ?? []).union(names)
+                            familiesDenied = false
                         }
-                    case "IPAddressDeny":
-                        ipDenied = !value.isEmpty
-                    case "PrivateNetwork":
-                        privateNetwork = ["yes", "true", "1", "on"].contains(value.lowercased())
-                    default:
-                        continue
                     }
+                case "IPAddressDeny":
+                    ipDenied = !value.isEmpty
+                case "PrivateNetwork":
+                    privateNetwork = ["yes", "true", "1", "on"].contains(value.lowercased())
+                default:
+                    continue
                 }
             }
         }

@@ -45,33 +45,21 @@ extension Doctor {
     /// `DevicePolicy=closed` without `DeviceAllow=char-alsa`, or no group audio) and no drop-in gives it back. Nil
     /// when no unit is installed (a hand-run agent).
     public static func unitSound(
-        unitPaths: [String] = [
-            "/etc/systemd/system/station-agent.service", "/lib/systemd/system/station-agent.service",
-            "/usr/lib/systemd/system/station-agent.service",
-        ],
-        dropInDirectories: [String] = [
-            "/etc/systemd/system/station-agent.service.d", "/run/systemd/system/station-agent.service.d",
-            "/lib/systemd/system/station-agent.service.d", "/usr/lib/systemd/system/station-agent.service.d",
-        ]
+        unitPaths: [String] = installedUnitPaths, dropInDirectories: [String] = installedDropInDirectories
     ) -> DoctorCheck? {
         guard let texts = installedUnit(unitPaths: unitPaths, dropInDirectories: dropInDirectories) else { return nil }
         var policy = "auto"
         var allowed: [Substring] = []
         var groups: [Substring] = []
         var group: Substring = ""
-        for text in texts {
-            for line in text.split(separator: "\n") {
-                guard let equals = line.firstIndex(of: "="), !line.hasPrefix("#") else { continue }
-                let key = line[..<equals]
-                let value = line[line.index(after: equals)...]
-                switch key {
-                case "DevicePolicy": policy = value.isEmpty ? "auto" : String(value)
-                // An empty assignment resets the list (systemd.resource-control, systemd.exec).
-                case "DeviceAllow": if value.isEmpty { allowed = [] } else { allowed.append(value) }
-                case "SupplementaryGroups": if value.isEmpty { groups = [] } else { groups += value.split(separator: " ") }
-                case "Group": group = value
-                default: continue
-                }
+        for (key, value) in unitAssignments(texts) {
+            switch key {
+            case "DevicePolicy": policy = value.isEmpty ? "auto" : String(value)
+            // An empty assignment resets the list (systemd.resource-control, systemd.exec).
+            case "DeviceAllow": if value.isEmpty { allowed = [] } else { allowed.append(value) }
+            case "SupplementaryGroups": if value.isEmpty { groups = [] } else { groups += value.split(separator: " ") }
+            case "Group": group = value
+            default: continue
             }
         }
         let mayOpen = policy == "auto" || allowed.contains { $0.hasPrefix("char-alsa") || $0.hasPrefix("/dev/snd") }
