@@ -19,20 +19,17 @@ extension RollupReport {
     /// One row per station and day (missing days too, with empty numbers), UTF-8 with a BOM and CRLF line ends so
     /// Excel on a Chinese Windows PC opens it with the names intact; every cell formula-safe (``CSV/cell(_:)``).
     public var csv: String {
-        var lines = [Self.csvColumns.joined(separator: ",")]
-        for row in rows {
-            // Text cells are escaped and made formula-safe; the counters are digits the roll-up wrote itself.
-            func cell(_ text: String) -> String { CSV.cell(Escaping.text(text)) }
-            var cells = [cell(row.date.description), cell(row.stationID), cell(row.stationName), cell(row.status.rawValue)]
+        CSV.excelDocument([Self.csvColumns] + rows.map { row in
+            // Text is escaped for people; every cell is then made formula-safe by excelDocument.
+            var cells = [row.date.description, Escaping.text(row.stationID), Escaping.text(row.stationName), row.status.rawValue]
             if let file = row.file {
-                cells += [file.isFinal ? "true" : "false", cell(file.generatedAt)] + file.totals.fileValues.map(String.init)
-                    + [cell(file.lastHash ?? ""), cell(file.source)]
+                cells += [file.isFinal ? "true" : "false", Escaping.text(file.generatedAt)] + file.totals.fileValues.map(String.init)
+                    + [Escaping.text(file.lastHash ?? ""), Escaping.text(file.source)]
             } else {
                 cells += Array(repeating: "", count: 2 + ParcelCounts.fileKeys.count + 2)
             }
-            lines.append(cells.joined(separator: ","))
-        }
-        return "\u{FEFF}" + lines.joined(separator: "\r\n") + "\r\n"
+            return cells
+        })
     }
 
     // MARK: JSON
