@@ -168,7 +168,8 @@ let package = Package(
         .target(
             name: "StationTestSupport",
             dependencies: [
-                "StationTime", "CountReports", "ParcelRules", "Hashing", .product(name: "Logging", package: "swift-log"),
+                "StationTime", "CountReports", "ParcelRules", "Hashing", "SystemSupport",
+                .product(name: "Logging", package: "swift-log"),
             ], path: "Tests/Support",
             swiftSettings: strictSettings),
         .testTarget(

@@ -52,31 +52,22 @@ struct AgentRunTests {
             let agent = try BackgroundAgent(
                 ["run", "--config", configFile.path], environment: ["STATION_AGENT_DATA_DIR": dataDirectory])
             defer { agent.kill() }
-            /// A bounded wait that shows the agent's log when it runs out.
-            func waitFor(_ seconds: Double, _ what: String, _ condition: @escaping @Sendable () -> Bool) async throws {
-                do {
-                    try await waitUntil(seconds, what, condition)
-                } catch {
-                    Issue.record("\(error); the agent's log:\n\(agent.standardError)")
-                    throw error
-                }
-            }
 
             // The agent claims the desk scanner (detaching usbhid) and leaves the keyboard alone.
-            try await waitFor(20, "the agent to claim the desk scanner") { desk.claimedInterfaces.contains(0) }
+            try await agent.waitFor(20, "the agent to claim the desk scanner") { desk.claimedInterfaces.contains(0) }
             #expect(desk.events.prefix(2) == ["detach 0", "claim 0"])
 
             // Three receipts from the desk scanner, one of them twice (a duplicate within the 1 s window).
             let receipts = ["SF1122334455667", "YT6900634716900", "JT0006968326954"]
             for code in receipts + ["SF1122334455667"] { desk.deliver(endpoint: 0x81, reports: Self.keyboardReports(code)) }
-            try await waitFor(20, "the desk scanner's reports to be read") { desk.undeliveredReports == 0 }
+            try await agent.waitFor(20, "the desk scanner's reports to be read") { desk.undeliveredReports == 0 }
 
             // A release device arrives later (hotplug) and releases two parcels, one never received.
             let release = try EmulatedUSBDevice(fixture: fixturePath("cdcacm-scanner.umockdev"))
             try testbed.plug(release)
-            try await waitFor(20, "the agent to claim the release device") { release.claimedInterfaces.contains(1) }
+            try await agent.waitFor(20, "the agent to claim the release device") { release.claimedInterfaces.contains(1) }
             release.deliver(endpoint: 0x81, Array("SF1122334455667\r\n".utf8), Array("7731949173963".utf8), Array("13\r\n".utf8))
-            try await waitFor(20, "two verdicts on the release device") { (release.written[0x02]?.count ?? 0) >= 2 }
+            try await agent.waitFor(20, "two verdicts on the release device") { (release.written[0x02]?.count ?? 0) >= 2 }
             #expect(release.written[0x02] == [Array("OK\r\n".utf8), Array("NG1\r\n".utf8)], "ok, then not in stock")
 
             // The desk scanner is unplugged while the release device keeps working; reports it
@@ -89,7 +80,7 @@ struct AgentRunTests {
             // Past the duplicate window, a second release of the same parcel is a repeat, not a duplicate.
             try await Task.sleep(for: .milliseconds(1200))
             release.deliver(endpoint: 0x81, Array("SF1122334455667\r\n".utf8))
-            try await waitFor(20, "the third verdict") { (release.written[0x02]?.count ?? 0) >= 3 }
+            try await agent.waitFor(20, "the third verdict") { (release.written[0x02]?.count ?? 0) >= 3 }
             #expect(release.written[0x02]?.last == Array("NG2\r\n".utf8), "already released")
             #expect(release.events.filter { $0.hasPrefix("claim") }.count == 2, "not re-claimed by the reload: \(release.events)")
 
@@ -211,6 +202,16 @@ final class BackgroundAgent: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return String(decoding: errorData, as: UTF8.self)
+    }
+
+    /// A bounded wait that shows the agent's log when it runs out.
+    func waitFor(_ seconds: Double, _ what: String, _ condition: @escaping @Sendable () -> Bool) async throws {
+        do {
+            try await waitUntil(seconds, what, condition)
+        } catch {
+            Issue.record("\(error); the agent's log:\n\(standardError)")
+            throw error
+        }
     }
 
     /// Signals the agent. Under a launcher that forks it and waits (Debian's `faketime` does, and forwards no

@@ -79,15 +79,7 @@ struct VoiceEndToEndTests {
         try testbed.plug(desk)
         let agent = try BackgroundAgent(
             ["run", "--config", station.configFile.path], environment: station.environment.merging(extraEnvironment) { $1 })
-        func waitFor(_ seconds: Double, _ what: String, _ condition: @escaping @Sendable () -> Bool) async throws {
-            do {
-                try await waitUntil(seconds, what, condition)
-            } catch {
-                Issue.record("\(error); the agent's log:\n\(agent.standardError)")
-                throw error
-            }
-        }
-        try await waitFor(20, "the agent to claim the scanner") { desk.claimedInterfaces.contains(0) }
+        try await agent.waitFor(20, "the agent to claim the scanner") { desk.claimedInterfaces.contains(0) }
         var windowStart = ContinuousClock.now
         for (index, scan) in Self.session.enumerated() {
             if index == Self.afterWindow {
@@ -96,7 +88,7 @@ struct VoiceEndToEndTests {
             }
             if index == Self.afterWindow - 2 { windowStart = ContinuousClock.now }
             desk.deliver(endpoint: 0x81, reports: Typist.type(scan.code))
-            try await waitFor(10, "scan \(index + 1) (\(scan.code)) to be answered") { heard(index, agent) }
+            try await agent.waitFor(10, "scan \(index + 1) (\(scan.code)) to be answered") { heard(index, agent) }
         }
         return agent
     }
@@ -177,26 +169,18 @@ struct VoiceEndToEndTests {
             try testbed.plug(desk)
             let agent = try BackgroundAgent(["run", "--config", station.configFile.path], environment: station.environment)
             defer { agent.kill() }
-            func waitFor(_ seconds: Double, _ what: String, _ condition: @escaping @Sendable () -> Bool) async throws {
-                do {
-                    try await waitUntil(seconds, what, condition)
-                } catch {
-                    Issue.record("\(error); the agent's log:\n\(agent.standardError)")
-                    throw error
-                }
-            }
             let recording = station.recording
-            try await waitFor(20, "the agent to claim the scanner") { desk.claimedInterfaces.contains(0) }
+            try await agent.waitFor(20, "the agent to claim the scanner") { desk.claimedInterfaces.contains(0) }
             desk.deliver(endpoint: 0x81, reports: Typist.type("SF1122334455667"))
-            try await waitFor(10, "the first receipt to be spoken") { TonePrompts.heard(TonePrompts.recorded(recording)).names == ["received"] }
+            try await agent.waitFor(10, "the first receipt to be spoken") { TonePrompts.heard(TonePrompts.recorded(recording)).names == ["received"] }
 
             // Another device while on: the player reopens it, the next verdict is spoken there.
             try original.replacingOccurrences(of: "pcm = \"capture\"", with: "pcm = \"second\"")
                 .write(to: station.configFile, atomically: true, encoding: .utf8)
             agent.signal(SIGHUP)
-            try await waitFor(10, "the reload") { agent.standardError.contains("voice: reloaded: device 'second'") }
+            try await agent.waitFor(10, "the reload") { agent.standardError.contains("voice: reloaded: device 'second'") }
             desk.deliver(endpoint: 0x81, reports: Typist.type("YT6900634716900"))
-            try await waitFor(10, "the second receipt to be spoken on the second device") {
+            try await agent.waitFor(10, "the second receipt to be spoken on the second device") {
                 TonePrompts.heard(TonePrompts.recorded(secondRecording)).names == ["received"]
             }
             #expect(TonePrompts.heard(TonePrompts.recorded(recording)).names == ["received"], "the first device heard no more")
@@ -205,9 +189,9 @@ struct VoiceEndToEndTests {
             try original.replacingOccurrences(of: "enabled = true", with: "enabled = false")
                 .write(to: station.configFile, atomically: true, encoding: .utf8)
             agent.signal(SIGHUP)
-            try await waitFor(10, "the voice to be switched off") { agent.standardError.contains("voice: off") }
+            try await agent.waitFor(10, "the voice to be switched off") { agent.standardError.contains("voice: off") }
             desk.deliver(endpoint: 0x81, reports: Typist.type("JT0006968326954"))
-            try await waitFor(10, "the third receipt") { agent.standardError.contains("received JT0006968326954") }
+            try await agent.waitFor(10, "the third receipt") { agent.standardError.contains("received JT0006968326954") }
             try await Task.sleep(for: .milliseconds(500))
             #expect(TonePrompts.heard(TonePrompts.recorded(secondRecording)).names == ["received"], "nothing spoken while off")
             #expect(TonePrompts.heard(TonePrompts.recorded(recording)).names == ["received"])
