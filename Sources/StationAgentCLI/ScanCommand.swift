@@ -85,11 +85,13 @@ struct ScanCommand: AsyncParsableCommand {
         await journal.close()
         print(Self.line(accepted))
         let language = HumanLanguage.resolve(config: configuration, environment: ProcessEnvironment.current)
-        if language == .zh {
-            // The outcome line stays as it is in every language (scripts read it); the operator reads this.
+        // The outcome line stays as it is in every language (scripts read it); the operator reads the sentence, or
+        // the note when there is one (it says the same, with why).
+        if let note = Self.note(accepted, language: language) {
+            print(note)
+        } else if language == .zh {
             print(Self.sentence(accepted, language: language))
         }
-        if let note = Self.note(accepted, language: language) { print(note) }
     }
 
     /// The phrase of a reason (SPEC §5), for people.
