@@ -22,6 +22,31 @@ public struct RollupInput: Sendable {
         self.files = files
         self.problems = problems
     }
+
+    /// The files read, each counted or its problem, after the problems found before reading.
+    init(outcomes: [Result<CountFileSummary, FileProblem>], problems: [FileProblem] = []) {
+        self.problems = problems
+        for outcome in outcomes {
+            switch outcome {
+            case .success(let file): files.append(file)
+            case .failure(let problem): self.problems.append(problem)
+            }
+        }
+    }
+
+    /// One file's bytes as a source read them: checked against its `SHA256SUMS` line when there is one, then parsed.
+    static func checked(_ bytes: [UInt8], source: String, sum: String?, expected: (station: String, date: LocalDate))
+        -> Result<CountFileSummary, FileProblem>
+    {
+        if let sum {
+            let actual = SHA256.hexDigest(bytes)
+            if actual != sum {
+                return .failure(FileProblem(
+                    file: source, kind: "checksum", detail: "SHA-256 \(actual) differs from the line of SHA256SUMS (\(sum))"))
+            }
+        }
+        return CountFileParser.parse(bytes, source: source, expected: expected)
+    }
 }
 
 /// A failure that stops the roll-up: the source itself cannot be read.
@@ -73,24 +98,10 @@ public struct FolderSource: Sendable {
             case .failure(let error):
                 return .failure(FileProblem(file: candidate.path, kind: "unreadable", detail: "cannot be read: \(error)"))
             }
-            if let sumsPath = candidate.sumsPath, let expected = sumsByPath[sumsPath]?[candidate.name] {
-                let actual = SHA256.hexDigest(bytes)
-                if actual != expected {
-                    return .failure(FileProblem(
-                        file: candidate.path, kind: "checksum",
-                        detail: "SHA-256 \(actual) differs from the line of SHA256SUMS (\(expected))"))
-                }
-            }
-            return CountFileParser.parse(bytes, source: candidate.path, expected: candidate.expected)
+            let sum = candidate.sumsPath.flatMap { sumsByPath[$0]?[candidate.name] }
+            return RollupInput.checked(bytes, source: candidate.path, sum: sum, expected: candidate.expected)
         }
-        var input = RollupInput(problems: problems)
-        for outcome in outcomes {
-            switch outcome {
-            case .success(let file): input.files.append(file)
-            case .failure(let problem): input.problems.append(problem)
-            }
-        }
-        return input
+        return RollupInput(outcomes: outcomes, problems: problems)
     }
 
     private func walk(_ directory: String, depth: Int, days: ClosedRange<LocalDate>, into candidates: inout [Candidate],
@@ -203,19 +214,9 @@ public struct StoreSource: Sendable {
             {
                 return .failure(FileProblem(file: source, kind: "checksum", detail: "the bytes received are not the object the store lists (MD5 ≠ ETag \(etag))"))
             }
-            if let expected = candidate.checksum, SHA256.hexDigest(bytes) != expected {
-                return .failure(FileProblem(file: source, kind: "checksum", detail: "SHA-256 differs from the line of SHA256SUMS (\(expected))"))
-            }
-            return CountFileParser.parse(bytes, source: source, expected: candidate.expected)
+            return RollupInput.checked(bytes, source: source, sum: candidate.checksum, expected: candidate.expected)
         }
-        var input = RollupInput()
-        for outcome in outcomes {
-            switch outcome {
-            case .success(let file): input.files.append(file)
-            case .failure(let problem): input.problems.append(problem)
-            }
-        }
-        return input
+        return RollupInput(outcomes: outcomes)
     }
 }
 
