@@ -65,14 +65,10 @@ struct CountsCommand: AsyncParsableCommand {
     /// in stock 17 · stale 3`, `今天 入库 23 · 出库 7 · 在库 17 · 滞留 3`; another day is named by its date.
     static func glance(_ counts: DayCounts, isToday: Bool, language: HumanLanguage) -> String {
         let totals = counts.totals
-        switch language {
-        case .zh:
-            return (isToday ? "今天" : counts.date.description)
-                + " 入库 \(totals.inbound) · 出库 \(totals.outbound) · 在库 \(totals.inStockEnd) · 滞留 \(totals.stale)"
-        case .en:
-            return (isToday ? "today" : counts.date.description)
-                + " in \(totals.inbound) · out \(totals.outbound) · in stock \(totals.inStockEnd) · stale \(totals.stale)"
-        }
+        return Phrase.glance.text(language, [
+            isToday ? Phrase.today.text(language) : counts.date.description, String(totals.inbound), String(totals.outbound),
+            String(totals.inStockEnd), String(totals.stale),
+        ])
     }
 
     static func table(_ document: CountDocument, language: HumanLanguage = .en) -> String {

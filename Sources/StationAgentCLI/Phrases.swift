@@ -20,6 +20,9 @@ enum Phrase: String, CaseIterable, Sendable {
     case rejected = "REJECTED"
     case total = "TOTAL"
     case device = "DEVICE"
+    // counts: the glance line first
+    case today = "today"
+    case glance = "{1} in {2} · out {3} · in stock {4} · stale {5}"
     // counts: the lines around it
     case final = "final"
     case dayOpen = "day still open, as of {1}"
@@ -39,6 +42,13 @@ enum Phrase: String, CaseIterable, Sendable {
     case undoes = "UNDOES"
     case source = "SOURCE"
     case noScans = "No scans."
+    // stock
+    case stockLine = "in stock {1} · stale {2} (in stock over {3} days) · {4} ({5})"
+    case noStaleParcels = "No stale parcels: none has been in stock over {1} days."
+    case noParcelsInStock = "No parcels in stock."
+    case receivedAt = "RECEIVED AT"
+    case days = "DAYS"
+    case staleMark = "stale"
     // scan: what happened, in a sentence (Chinese only: in English the outcome line above says it)
     case saidReceived = "received {1}"
     case saidRescan = "already in stock, not counted again: {1}"
@@ -83,6 +93,14 @@ enum Phrase: String, CaseIterable, Sendable {
         .rejected: "无效条码",
         .total: "合计",
         .device: "设备",
+        .today: "今天",
+        .glance: "{1} 入库 {2} · 出库 {3} · 在库 {4} · 滞留 {5}",
+        .stockLine: "在库 {1} 件 · 滞留 {2} 件（在库超过 {3} 天）· {4}（{5}）",
+        .noStaleParcels: "没有滞留件：在库的包裹都不超过 {1} 天。",
+        .noParcelsInStock: "没有在库的包裹。",
+        .receivedAt: "入库时间",
+        .days: "在库天数",
+        .staleMark: "滞留",
         .final: "已结束",
         .dayOpen: "当日未结束，统计于 {1}",
         .stockAtEnd: "当日结束时在库 {1} 件，其中滞留（在库超过滞留天数）{2} 件",

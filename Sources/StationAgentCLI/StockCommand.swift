@@ -86,25 +86,20 @@ struct StockCommand: AsyncParsableCommand {
     static func text(
         _ listed: [StockParcel], stock: DayStock, onlyStale: Bool, zone: StationTimeZone, language: HumanLanguage
     ) -> String {
-        let zh = language == .zh
-        let limit = stock.staleAfterDays
-        var text = zh
-            ? "在库 \(stock.inStock) 件 · 滞留 \(stock.stale) 件（在库超过 \(limit) 天）· \(stock.date)（\(zone.identifier)）"
-            : "in stock \(stock.inStock) · stale \(stock.stale) (in stock over \(limit) days) · \(stock.date) (\(zone.identifier))"
+        let limit = String(stock.staleAfterDays)
+        var text = Phrase.stockLine.text(language, [String(stock.inStock), String(stock.stale), limit, stock.date.description, zone.identifier])
         if listed.isEmpty {
             if onlyStale && stock.inStock > 0 {
-                text += zh ? "\n没有滞留件：在库的包裹都不超过 \(limit) 天。" : "\nNo stale parcels: none has been in stock over \(limit) days."
+                text += "\n" + Phrase.noStaleParcels.text(language, [limit])
             } else {
-                text += zh ? "\n没有在库的包裹。" : "\nNo parcels in stock."
+                text += "\n" + Phrase.noParcelsInStock.text(language)
             }
             return text
         }
-        let header = zh ? ["条码", "快递公司", "入库时间", "设备", "在库天数", "滞留"]
-            : ["CODE", "CARRIER", "RECEIVED AT", "DEVICE", "DAYS", "STALE"]
-        var rows = [header]
+        var rows = [[Phrase.code, .carrier, .receivedAt, .device, .days, .stale].map { $0.text(language) }]
         for parcel in listed {
             var row = Array(cells(parcel, stock: stock, zone: zone).prefix(5))
-            row.append(parcel.isStale ? (zh ? "滞留" : "stale") : "-")
+            row.append(parcel.isStale ? Phrase.staleMark.text(language) : "-")
             rows.append(row)
         }
         return text + "\n\n" + TextTable.render(rows, cellsAreEscaped: true)
