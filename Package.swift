@@ -62,9 +62,11 @@ let package = Package(
         .target(name: "StationTime", dependencies: ["SystemSupport"], swiftSettings: strictSettings),
         // SHA-256 for the journal's hash chain and SHA256SUMS, through libcrypto.
         .target(name: "Hashing", dependencies: ["CCrypto"], swiftSettings: strictSettings),
+        // The words people read, in Chinese and English: the catalog, and the sentence type that carries it.
+        .target(name: "HumanWords", swiftSettings: strictSettings),
         .target(
             name: "StationConfig",
-            dependencies: ["ParcelRules", "ScannerProtocols", "StationTime", .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: ["HumanWords", "ParcelRules", "ScannerProtocols", "StationTime", .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: strictSettings),
         .target(
             name: "ScanJournal",
@@ -95,7 +97,7 @@ let package = Package(
         // MARK: Spoken verdicts (SPEC §6): WAV prompts played through ALSA on a thread of their own
         .target(
             name: "VoiceFeedback",
-            dependencies: ["CAlsa", "SystemSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CAlsa", "HumanWords", "SystemSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
 
         // MARK: The daily count files (SPEC §7): counting, atomic files, the refresher, verification
@@ -130,6 +132,7 @@ let package = Package(
             dependencies: [
                 "USBTransport", "ScannerReaders", "ScannerProtocols", "ParcelRules", "ScanJournal", "StationConfig",
                 "StationTime", "CountReports", "CountUpload", "StoreClient", "SystemSupport", "TextEscaping", "VoiceFeedback",
+                "HumanWords",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -142,7 +145,7 @@ let package = Package(
             dependencies: [
                 "CommandCards", "Hashing", "SystemSupport", "CountUpload", "CountRollup", "StoreClient",
                 "StationAgent", "USBTransport", "ScannerProtocols", "ParcelRules", "ScanJournal", "StationConfig",
-                "StationTime", "CountReports", "TextEscaping",
+                "StationTime", "CountReports", "TextEscaping", "HumanWords",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -182,16 +185,16 @@ let package = Package(
         .testTarget(
             name: "StationAgentTests",
             dependencies: [
-                "StationAgent", "StationConfig", "ScannerProtocols", "ParcelRules", "USBTransport", "SystemSupport",
+                "HumanWords", "StationAgent", "StationConfig", "ScannerProtocols", "ParcelRules", "USBTransport", "SystemSupport",
                 "StationTime", "StoreClient", "StationTestSupport", "VoiceFeedback",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "VoiceFeedbackTests",
-            dependencies: ["VoiceFeedback", "StationTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HumanWords", "VoiceFeedback", "StationTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
-        .testTarget(name: "StationConfigTests", dependencies: ["StationConfig"], swiftSettings: strictSettings),
+        .testTarget(name: "StationConfigTests", dependencies: ["HumanWords", "StationConfig"], swiftSettings: strictSettings),
         .testTarget(
             name: "ScanJournalTests",
             dependencies: [
@@ -228,7 +231,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "CLITests",
-            dependencies: ["USBEmulator", "StationTestSupport", "StoreClient", "Hashing", "CountReports", "ParcelRules", "StationTime"],
+            dependencies: ["HumanWords", "USBEmulator", "StationTestSupport", "StoreClient", "Hashing", "CountReports", "ParcelRules", "StationTime"],
             swiftSettings: strictSettings),
     ]
 )

@@ -1,3 +1,4 @@
+public import HumanWords
 public import StationConfig
 import CountReports
 import ParcelRules
@@ -9,17 +10,18 @@ import USBTransport
 import Glibc
 #endif
 
-/// One line of `station-agent doctor`.
+/// One line of `station-agent doctor`: said in the reader's language when printed (its ``Words``), in English in
+/// `--json` and in tests.
 public struct DoctorCheck: Sendable, Equatable {
     public enum Status: String, Sendable, Codable { case pass, warn, fail }
-    public let name: String
+    public let name: Words
     public let status: Status
     /// What was found, in plain words.
-    public let message: String
+    public let message: Words
     /// What to do about it (empty on pass).
-    public let fix: String
+    public let fix: Words
 
-    public init(_ name: String, _ status: Status, _ message: String, fix: String = "") {
+    public init(_ name: Words, _ status: Status, _ message: Words, fix: Words = "") {
         self.name = name
         self.status = status
         self.message = message
@@ -39,20 +41,22 @@ public enum Doctor {
     }
 
     public static func run(
-        configuration: StationConfiguration?, configurationError: String?, environment: Environment = Environment()
+        configuration: StationConfiguration?, configurationError: Words?, environment: Environment = Environment()
     ) -> [DoctorCheck] {
         var checks: [DoctorCheck] = []
         guard let configuration else {
-            checks.append(DoctorCheck("configuration", .fail, configurationError ?? "the configuration cannot be read", fix: "correct the file as the message says, then run doctor again"))
+            checks.append(DoctorCheck("configuration", .fail, configurationError ?? Words("the configuration cannot be read"), fix: "correct the file as the message says, then run doctor again"))
             return checks
         }
-        checks.append(DoctorCheck("configuration", .pass, "\(configuration.source ?? "built-in defaults (no file)"): station '\(configuration.stationID)', \(configuration.devices.isEmpty ? "scanners of known makers adopted" : "\(configuration.devices.count) device(s) configured")"))
+        let source = configuration.source.map(Words.verbatim) ?? Words("built-in defaults (no file)")
+        let adoption = configuration.devices.isEmpty ? Words("scanners of known makers adopted") : Words("\(configuration.devices.count) device(s) configured")
+        checks.append(DoctorCheck("configuration", .pass, "\(source): station '\(configuration.stationID)', \(adoption)"))
         checks.append(timeZone(configuration))
         if let check = stationIdentity(configuration) { checks.append(check) }
         if let check = otherStations(configuration) { checks.append(check) }
         checks.append(clock())
-        checks.append(directory("data directory", configuration.dataDirectory))
-        checks.append(directory("outbox directory", configuration.outboxDirectory))
+        checks.append(directory(Words("data directory"), configuration.dataDirectory))
+        checks.append(directory(Words("outbox directory"), configuration.outboxDirectory))
         checks.append(journal(configuration))
         checks += ownership(configuration, serviceUser: environment.serviceUser)
         checks += upload(configuration, serviceUser: environment.serviceUser)
@@ -114,9 +118,10 @@ public enum Doctor {
             let sign = offset < 0 ? "-" : "+"
             let hours = abs(offset) / 3600
             let minutes = abs(offset) % 3600 / 60
+            let utc = "\(zone.identifier) (UTC\(sign)\(hours < 10 ? "0" : "")\(hours):\(minutes < 10 ? "0" : "")\(minutes))"
             return DoctorCheck(
                 "time zone", .pass,
-                "\(zone.identifier) (UTC\(sign)\(hours < 10 ? "0" : "")\(hours):\(minutes < 10 ? "0" : "")\(minutes))\(configuration.timezone == nil ? ", the system's" : ""): business days follow it")
+                configuration.timezone == nil ? "\(utc), the system's: business days follow it" : "\(utc): business days follow it")
         } catch {
             return DoctorCheck("time zone", .fail, "\(error)", fix: "install the tzdata package, or correct timezone in the configuration")
         }
@@ -132,7 +137,7 @@ public enum Doctor {
             fix: "give the box network time (systemd-timesyncd or chrony), or set the clock: timedatectl set-time 'YYYY-MM-DD HH:MM:SS'")
     }
 
-    static func directory(_ name: String, _ path: String) -> DoctorCheck {
+    static func directory(_ name: Words, _ path: String) -> DoctorCheck {
         var info = stat()
         if stat(path, &info) != 0 {
             // The agent creates missing directories: what matters is the nearest one that exists.
@@ -149,7 +154,7 @@ public enum Doctor {
             return DoctorCheck(name, .fail, "\(path) is not a directory", fix: "move the file away or set another directory in the configuration")
         }
         guard access(path, W_OK) == 0 else {
-            return DoctorCheck(name, .fail, "\(path) is not writable by this user (uid \(getuid()))", fix: "chown -R station-agent:station-agent \(path)")
+            return DoctorCheck(name, .fail, "\(path) is not writable by this user (uid \(getuid()))", fix: .command("chown -R station-agent:station-agent \(path)"))
         }
         var fs = statvfs()
         guard statvfs(path, &fs) == 0 else { return DoctorCheck(name, .warn, "cannot read the free space of \(path)") }
@@ -192,7 +197,7 @@ public enum Doctor {
         }
         return DoctorCheck(
             "udev rules", .warn, "no \(UdevRules.fileName) in \(environment.udevRuleDirectories.joined(separator: ", ")): the service user cannot open scanners",
-            fix: "station-agent udev-rules > /etc/udev/rules.d/\(UdevRules.fileName) && udevadm control --reload && udevadm trigger --subsystem-match=usb")
+            fix: .command("station-agent udev-rules > /etc/udev/rules.d/\(UdevRules.fileName) && udevadm control --reload && udevadm trigger --subsystem-match=usb"))
     }
 
     static func devices(_ configuration: StationConfiguration) -> [DoctorCheck] {
@@ -200,7 +205,7 @@ public enum Doctor {
         do {
             context = try USBContext()
         } catch {
-            return [DoctorCheck("USB", .fail, "\(error)", fix: error.advice)]
+            return [DoctorCheck("USB", .fail, "\(error)", fix: .verbatim(error.advice))]
         }
         defer { context.shutdown() }
         let present = context.devices()
@@ -253,7 +258,7 @@ public enum Doctor {
             return DoctorCheck("service user", .warn, "there is no '\(user)' user: the systemd unit runs the agent as it", fix: "make install (or the .deb) creates it; by hand: useradd --system --user-group --shell /usr/sbin/nologin \(user)")
         }
         guard let group = getgrnam(user) else {
-            return DoctorCheck("service user", .fail, "there is no '\(user)' group: the udev rules give scanners to it", fix: "groupadd --system \(user) && usermod -aG \(user) \(user)")
+            return DoctorCheck("service user", .fail, "there is no '\(user)' group: the udev rules give scanners to it", fix: .command("groupadd --system \(user) && usermod -aG \(user) \(user)"))
         }
         let gid = group.pointee.gr_gid
         var inGroup = password.pointee.pw_gid == gid

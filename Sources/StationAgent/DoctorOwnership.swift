@@ -1,3 +1,4 @@
+import HumanWords
 import StationConfig
 #if canImport(Glibc)
 import Glibc
@@ -70,9 +71,9 @@ extension Doctor {
         let service = ServiceIdentity(user: serviceUser)
         let owner = service.map { "\($0.name):\($0.groupName)" } ?? "\(serviceUser):\(serviceUser)"
         var checks: [DoctorCheck] = []
-        var directories = [("data directory", configuration.dataDirectory)]
+        var directories: [(Words, String)] = [(Words("data directory"), configuration.dataDirectory)]
         if configuration.outboxDirectory != configuration.dataDirectory {
-            directories.append(("outbox directory", configuration.outboxDirectory))
+            directories.append((Words("outbox directory"), configuration.outboxDirectory))
         }
         for (name, path) in directories {
             if let check = directoryOwnership(name, path, service: service, owner: owner) { checks.append(check) }
@@ -85,16 +86,16 @@ extension Doctor {
             checks.append(check)
         }
         if checks.isEmpty {
-            let whom = service == nil ? "any user (there is no '\(serviceUser)' user to check for)" : "the service user '\(serviceUser)'"
+            let whom = service == nil ? Words("any user (there is no '\(serviceUser)' user to check for)") : Words("the service user '\(serviceUser)'")
             checks.append(DoctorCheck("ownership", .pass, "owners and modes of the data directory, journal, outbox and configuration fit \(whom)"))
         }
         return checks
     }
 
-    static func directoryOwnership(_ name: String, _ path: String, service: ServiceIdentity?, owner: String) -> DoctorCheck? {
+    static func directoryOwnership(_ name: Words, _ path: String, service: ServiceIdentity?, owner: String) -> DoctorCheck? {
         var info = stat()
         guard lstat(path, &info) == 0 else { return nil }  // missing: the `directory` check says whether it can be made
-        let check = "ownership \(name)"
+        let check = Words("ownership \(name)")
         if info.st_mode & S_IFMT == S_IFLNK {
             return DoctorCheck(check, .warn, "\(path) is a symbolic link: whoever can change the link decides where the journal goes",
                 fix: "set the real directory in the configuration (data_dir / outbox_dir) instead of the link")
@@ -104,22 +105,22 @@ extension Doctor {
         if let service, !(service.may(0o3, info)) {
             return DoctorCheck(check, .fail,
                 "\(path) is owned by \(describeOwner(info)), mode \(octal(mode)): the service user '\(service.name)' cannot write it, so no scan can be accepted",
-                fix: "chown \(owner) \(path) && chmod 0750 \(path)")
+                fix: .command("chown \(owner) \(path) && chmod 0750 \(path)"))
         }
         if mode & 0o002 != 0 {
             return DoctorCheck(check, .warn,
                 "\(path) is writable by every user (mode \(octal(mode))): anyone on the box can replace the journal or the count files",
-                fix: (isOwner(info, service) ? "" : "chown \(owner) \(path) && ") + "chmod 0750 \(path)")
+                fix: .command((isOwner(info, service) ? "" : "chown \(owner) \(path) && ") + "chmod 0750 \(path)"))
         }
         if let service, !isOwner(info, service), info.st_uid != 0 {
             return DoctorCheck(check, .warn,
                 "\(path) is owned by \(describeOwner(info)), not by the service user '\(service.name)': that user can replace the journal or the count files",
-                fix: "chown \(owner) \(path) && chmod 0750 \(path)")
+                fix: .command("chown \(owner) \(path) && chmod 0750 \(path)"))
         }
         if mode & 0o020 != 0, let service, info.st_gid != service.gid {
             return DoctorCheck(check, .warn,
                 "\(path) is writable by group \(groupName(info.st_gid)) (mode \(octal(mode))): its members can replace the journal",
-                fix: "chmod 0750 \(path)")
+                fix: .command("chmod 0750 \(path)"))
         }
         return nil
     }
@@ -128,7 +129,7 @@ extension Doctor {
         var info = stat()
         guard lstat(path, &info) == 0 else { return nil }
         let file = String(path.split(separator: "/").last ?? "")
-        let check = "ownership \(file)"
+        let check = Words("ownership \(file)")
         guard info.st_mode & S_IFMT == S_IFREG else {
             return DoctorCheck(check, .fail, "\(path) is not a regular file (a symbolic link or a device): the agent refuses to open it",
                 fix: "stop the agent, move it aside (mv \(path) \(path).suspect) and call for support")
@@ -137,17 +138,17 @@ extension Doctor {
         if let service, !service.may(0o6, info) {
             return DoctorCheck(check, .fail,
                 "\(path) is owned by \(describeOwner(info)), mode \(octal(mode)): the service user '\(service.name)' cannot write it, so the agent retries \"readonly database\" and accepts no scan",
-                fix: "chown \(owner) \(path) && chmod 0640 \(path)")
+                fix: .command("chown \(owner) \(path) && chmod 0640 \(path)"))
         }
         if mode & 0o022 != 0 {
             return DoctorCheck(check, .warn,
-                "\(path) is writable by \(mode & 0o002 != 0 ? "every user" : "its group") (mode \(octal(mode))): records could be forged",
-                fix: "chmod 0640 \(path)")
+                mode & 0o002 != 0 ? "\(path) is writable by every user (mode \(octal(mode))): records could be forged" : "\(path) is writable by its group (mode \(octal(mode))): records could be forged",
+                fix: .command("chmod 0640 \(path)"))
         }
         if mode & 0o004 != 0 {
             return DoctorCheck(check, .warn,
                 "\(path) is readable by every user (mode \(octal(mode))): every parcel code and time is visible to anyone on the box",
-                fix: "chmod 0640 \(path)")
+                fix: .command("chmod 0640 \(path)"))
         }
         return nil
     }
@@ -157,7 +158,7 @@ extension Doctor {
         guard stat(path, &info) == 0 else { return nil }
         let mode = info.st_mode & 0o7777
         let group = service?.groupName ?? serviceUser
-        let fix = "chown root:\(group) \(path) && chmod 0640 \(path)"
+        let fix = Words.command("chown root:\(group) \(path) && chmod 0640 \(path)")
         if let service, !service.may(0o4, info) {
             return DoctorCheck("ownership configuration", .fail,
                 "\(path) (owner \(describeOwner(info)), mode \(octal(mode))) cannot be read by the service user '\(service.name)': the agent would not start",
@@ -165,7 +166,7 @@ extension Doctor {
         }
         if mode & 0o022 != 0 {
             return DoctorCheck("ownership configuration", .warn,
-                "\(path) is writable by \(mode & 0o002 != 0 ? "every user" : "group \(groupName(info.st_gid))") (mode \(octal(mode))): they can change where the agent writes and what it trusts",
+                "\(path) is writable by \(mode & 0o002 != 0 ? Words("every user") : Words("group \(groupName(info.st_gid))")) (mode \(octal(mode))): they can change where the agent writes and what it trusts",
                 fix: fix)
         }
         if info.st_uid != 0 {

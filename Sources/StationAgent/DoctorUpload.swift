@@ -1,3 +1,4 @@
+import HumanWords
 import CountReports
 import CountUpload
 import ScanJournal
@@ -22,24 +23,24 @@ extension Doctor {
         do {
             secret = try UploadSetup.readSecret(upload.secretFile, owner: owner?.uid ?? geteuid())
         } catch {
-            return [DoctorCheck("upload secret", .fail, error.message, fix: error.fix)]
+            return [DoctorCheck("upload secret", .fail, .verbatim(error.message), fix: .verbatim(error.fix))]
         }
         var info = stat()
         if let owner, lstat(upload.secretFile, &info) == 0, !owner.may(0o4, info) {
             checks.append(DoctorCheck(
                 "upload secret", .fail, "\(upload.secretFile) cannot be read by \(owner.name), the user the service runs as",
-                fix: "chown \(owner.name) \(upload.secretFile) && chmod 0600 \(upload.secretFile)"))
+                fix: .command("chown \(owner.name) \(upload.secretFile) && chmod 0600 \(upload.secretFile)")))
         } else {
             checks.append(DoctorCheck("upload secret", .pass, "\(upload.secretFile): owner and mode are right"))
         }
         do {
             let client = try StoreClient(target: UploadSetup.target(upload, secret: secret))
             let receipt = try client.probe()
-            var message = "\(upload.url) answers a signed request (\(receipt.answer))"
             if let offset = client.clockOffsetSeconds, abs(offset) >= 60 {
-                message += "; this box's clock is \(UploadStatus.age(abs(offset) * 1_000_000_000)) off the store's"
+                checks.append(DoctorCheck("upload store", .pass, "\(upload.url) answers a signed request (\(receipt.answer)); this box's clock is \(UploadStatus.age(abs(offset) * 1_000_000_000)) off the store's"))
+            } else {
+                checks.append(DoctorCheck("upload store", .pass, "\(upload.url) answers a signed request (\(receipt.answer))"))
             }
-            checks.append(DoctorCheck("upload store", .pass, message))
         } catch {
             checks.append(DoctorCheck("upload store", error.isRetryable ? .warn : .fail, "\(upload.url): \(error)",
                 fix: error.isRetryable ? "check the network (ping the store's host); the agent keeps retrying by itself" : "correct [upload] or the secret file as the message says, then run doctor again"))
@@ -62,7 +63,7 @@ extension Doctor {
         }
         return DoctorCheck("upload network", .fail,
             "the installed unit lets the agent make no IP connection (\(network.reason)): count files would never reach the store",
-            fix: UploadSetup.dropInCommand)
+            fix: .command(UploadSetup.dropInCommand))
     }
 
     /// Where systemd looks for the agent's unit, first found wins.
@@ -172,7 +173,7 @@ extension Doctor {
         let states = Uploader.states(outbox: outbox, stationID: configuration.stationID, records: records)
         let waiting = states.filter { $0.state != .acknowledged }
         guard !waiting.isEmpty else {
-            return DoctorCheck("upload backlog", .pass, states.isEmpty ? "no count files yet" : "all \(states.count) count files acknowledged by the store")
+            return DoctorCheck("upload backlog", .pass, states.isEmpty ? Words("no count files yet") : Words("all \(states.count) count files acknowledged by the store"))
         }
         var status = UploadStatus()
         status.waiting = waiting.count
@@ -181,9 +182,10 @@ extension Doctor {
         let finalWaiting = waiting.filter(\.file.isFinal).count
         let line = status.line(nowNanos: SystemClock.wallNanos())
         if finalWaiting > 0 || problem != nil {
-            return DoctorCheck("upload backlog", .warn, line + " (\(finalWaiting) of closed days)" + (problem.map { "; last problem: \($0.message)" } ?? ""),
+            let closed: Words = problem.map { "\(Words.verbatim(line)) (\(finalWaiting) of closed days); last problem: \($0.message)" } ?? "\(Words.verbatim(line)) (\(finalWaiting) of closed days)"
+            return DoctorCheck("upload backlog", .warn, closed,
                 fix: "the running agent sends them by itself once the store answers; station-agent upload sends them now")
         }
-        return DoctorCheck("upload backlog", .pass, line + " (today's files, sent at the next refresh)")
+        return DoctorCheck("upload backlog", .pass, "\(Words.verbatim(line)) (today's files, sent at the next refresh)")
     }
 }

@@ -1,3 +1,4 @@
+import HumanWords
 import Logging
 public import StationConfig
 import VoiceFeedback
@@ -18,7 +19,7 @@ extension Doctor {
     }
 
     static func check(_ status: VoiceStatus, volume: Int) -> DoctorCheck {
-        let unaffected = "scans are recorded as always, only the voice is silent"
+        let unaffected = Words("scans are recorded as always, only the voice is silent")
         if status.device == .busy {
             // The running agent holds a device that is not shared (a hw: device) for as long as it runs.
             return DoctorCheck(
@@ -28,7 +29,7 @@ extension Doctor {
         }
         if let problem = status.device.problem(pcm: status.pcm) {
             // One line: the device first; the prompts' problem, if any, is said too (doctor again once it is fixed).
-            let prompts = status.promptProblems.isEmpty ? "" : "; and \(status.promptProblems.count) of \(Prompt.allCases.count) prompts in \(status.promptsDirectory) cannot be used"
+            let prompts = status.promptProblems.isEmpty ? Words.verbatim("") : Words("; and \(status.promptProblems.count) of \(Prompt.allCases.count) prompts in \(status.promptsDirectory) cannot be used")
             return DoctorCheck("voice", .warn, "\(problem.what); \(unaffected)\(prompts)", fix: problem.fix)
         }
         if let problem = status.promptProblem {
@@ -71,7 +72,7 @@ extension Doctor {
         return DoctorCheck(
             "voice unit", .warn,
             "the installed unit keeps the agent from the sound card (no \(missing.joined(separator: ", no "))): the verdicts would not be spoken",
-            fix: "install -D -m 0644 /usr/share/station-agent/voice-sound.conf /etc/systemd/system/station-agent.service.d/voice-sound.conf && systemctl daemon-reload && systemctl restart station-agent")
+            fix: .command("install -D -m 0644 /usr/share/station-agent/voice-sound.conf /etc/systemd/system/station-agent.service.d/voice-sound.conf && systemctl daemon-reload && systemctl restart station-agent"))
     }
 
     /// `doctor --play`: each prompt once, in the order of SPEC §6, through the configured device, saying each one's

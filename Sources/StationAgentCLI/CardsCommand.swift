@@ -1,3 +1,4 @@
+import HumanWords
 import ArgumentParser
 import CommandCards
 import CountReports
@@ -39,14 +40,14 @@ struct CardsCommand: ParsableCommand {
         if let format = Self.converted[suffix] {
             bytes = try Self.convert(svg, to: format)
         } else if suffix != "svg" && !suffix.isEmpty {
-            throw CLIError.usage("--out \(out): the page can be written as .svg, .pdf or .png")
+            throw CLIError.usage(Words("--out \(out): the page can be written as .svg, .pdf or .png"))
         }
         // Atomically, through a new temporary file (O_EXCL, O_NOFOLLOW) renamed over the name: a symbolic link
         // planted under that name is replaced, never followed, so its target is never overwritten.
         do {
             try AtomicFile.write(bytes, to: out, mode: 0o644)
         } catch {
-            throw CLIError.runtime("cannot write \(out): \(error.description)")
+            throw CLIError.runtime(Words("cannot write \(out): \(error.description)"))
         }
         print("Wrote \(out): print it at 100% scale (no \"fit to page\") and stick it next to the scanner.")
     }
@@ -55,7 +56,7 @@ struct CardsCommand: ParsableCommand {
     static func convert(_ svg: String, to format: String) throws -> [UInt8] {
         let search = (getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin").split(separator: ":")
         guard let program = search.map({ String($0) + "/rsvg-convert" }).first(where: { (path: String) in access(path, X_OK) == 0 }) else {
-            throw CLIError.runtime("cannot write \(format.uppercased()) without rsvg-convert: apt install librsvg2-bin fonts-noto-cjk, or write .svg and print it from a browser")
+            throw CLIError.runtime(Words("cannot write \(format.uppercased()) without rsvg-convert: apt install librsvg2-bin fonts-noto-cjk, or write .svg and print it from a browser"))
         }
         let temporary = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
         var template = Array((temporary + "/station-cards-XXXXXX").utf8CString)
@@ -64,7 +65,7 @@ struct CardsCommand: ParsableCommand {
             return String(cString: result)
         }
         guard let folder = made else {
-            throw CLIError.runtime("cannot make a temporary folder in \(temporary): \(SystemErrno(errno))")
+            throw CLIError.runtime(Words("cannot make a temporary folder in \(temporary): \(SystemErrno(errno))"))
         }
         let said = folder + "/rsvg-convert.log"
         defer {
@@ -74,22 +75,22 @@ struct CardsCommand: ParsableCommand {
         do {
             try AtomicFile.write(Array(svg.utf8), to: folder + "/cards.svg", mode: 0o600)
         } catch {
-            throw CLIError.runtime("cannot write a temporary file: \(error)")
+            throw CLIError.runtime(Words("cannot write a temporary file: \(error)"))
         }
         let arguments = ["--format", format, "--dpi-x", "300", "--dpi-y", "300", "--output", folder + "/cards." + format, folder + "/cards.svg"]
         switch runProgram(program, arguments, outputPath: said) {
         case .failure(let error):
-            throw CLIError.runtime("cannot start \(program): \(error)")
+            throw CLIError.runtime(Words("cannot start \(program): \(error)"))
         case .success(let status) where status != 0:
             let output = (try? SystemFile.read(said, limit: 64 << 10).get()).map { String(decoding: $0, as: UTF8.self) } ?? ""
             let reason = output.split(separator: "\n").first.map(String.init) ?? "exit \(status)"
-            throw CLIError.runtime("\(program) could not convert the page: \(reason)")
+            throw CLIError.runtime(Words("\(program) could not convert the page: \(reason)"))
         case .success:
             break
         }
         switch SystemFile.read(folder + "/cards." + format, limit: 64 << 20, options: .regularFileOnly) {
         case .success(let bytes): return bytes
-        case .failure(let error): throw CLIError.runtime("cannot read what rsvg-convert wrote: \(error)")
+        case .failure(let error): throw CLIError.runtime(Words("cannot read what rsvg-convert wrote: \(error)"))
         }
     }
 }

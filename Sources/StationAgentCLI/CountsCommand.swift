@@ -1,3 +1,4 @@
+import HumanWords
 import SystemSupport
 import ParcelRules
 import ArgumentParser
@@ -50,7 +51,7 @@ struct CountsCommand: AsyncParsableCommand {
                     agentVersion: settings.agentVersion),
                 counts: DayCounts(date: day, timezone: settings.zone.identifier, range: settings.zone.dayRangeNanos(day)))
         } catch {
-            throw CLIError.runtime(error.description)
+            throw CLIError.runtime("\(error)")
         }
         if json {
             print(document.json, terminator: "")

@@ -1,3 +1,4 @@
+import HumanWords
 import ArgumentParser
 import StationTime
 
@@ -26,7 +27,7 @@ enum DateOption {
     static func requireBegun(_ date: LocalDate, option: String, today: LocalDate, zone: StationTimeZone) throws {
         guard date <= today else {
             throw CLIError.usage(
-                "\(option) \(date): that day has not begun (today is \(today) in \(zone.identifier)): it has no counts and gets no count file yet")
+                Words("\(option) \(date): that day has not begun (today is \(today) in \(zone.identifier)): it has no counts and gets no count file yet"))
         }
     }
 }

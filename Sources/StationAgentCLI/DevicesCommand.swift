@@ -1,3 +1,4 @@
+import HumanWords
 import SystemSupport
 import ArgumentParser
 import FoundationEssentials
@@ -24,7 +25,7 @@ struct DevicesCommand: AsyncParsableCommand {
         do {
             context = try USBContext()
         } catch {
-            throw CLIError.runtime(error.description)
+            throw CLIError.runtime("\(error)")
         }
         defer { context.shutdown() }
         let reports = context.devices().map { DeviceReport(info: $0, configuration: configuration) }

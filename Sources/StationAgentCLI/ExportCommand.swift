@@ -1,3 +1,4 @@
+import HumanWords
 import ArgumentParser
 import CountReports
 import ScanJournal
@@ -41,7 +42,7 @@ struct ExportCommand: AsyncParsableCommand {
         var settings = CountSettings(
             configuration: configuration, zone: try ScansCommand.zone(configuration), agentVersion: AgentVersion.current)
         guard OutboxDirectory.isSafeStationID(settings.stationID) else {
-            throw CLIError.usage("station_id \"\(settings.stationID)\" cannot name a count file")
+            throw CLIError.usage(Words("station_id \"\(settings.stationID)\" cannot name a count file"))
         }
         if let to {
             // A USB stick comes from anywhere: a symbolic link as the target would send root's files wherever it
@@ -50,14 +51,14 @@ struct ExportCommand: AsyncParsableCommand {
             while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
             var info = stat()
             guard lstat(trimmed, &info) == 0 else {
-                throw CLIError.runtime("--to \(to): no such directory (is the USB stick mounted?)")
+                throw CLIError.runtime(Words("--to \(to): no such directory (is the USB stick mounted?)"))
             }
             if info.st_mode & S_IFMT == S_IFLNK {
                 throw CLIError.runtime(
-                    "--to \(to) is a symbolic link: give the directory itself (the stick's mount point, e.g. /media/usb), not a link to it")
+                    Words("--to \(to) is a symbolic link: give the directory itself (the stick's mount point, e.g. /media/usb), not a link to it"))
             }
             guard info.st_mode & S_IFMT == S_IFDIR else {
-                throw CLIError.runtime("--to \(to): not a directory (give the USB stick's mount point)")
+                throw CLIError.runtime(Words("--to \(to): not a directory (give the USB stick's mount point)"))
             }
             settings.outboxDirectory = trimmed
         }
@@ -89,10 +90,10 @@ struct ExportCommand: AsyncParsableCommand {
             if documents.isEmpty { print("No days with scans in that range: nothing written.") }
             print("\(outbox.checksumPath) updated")
         } catch let error as JournalError {
-            if case .noJournal(let path) = error { throw CLIError.runtime("no journal at \(path) yet: nothing to export") }
-            throw CLIError.runtime(error.description)
+            if case .noJournal(let path) = error { throw CLIError.runtime(Words("no journal at \(path) yet: nothing to export")) }
+            throw CLIError.runtime("\(error)")
         } catch let error as CountFileError {
-            throw CLIError.runtime(error.description)
+            throw CLIError.runtime("\(error)")
         }
     }
 }

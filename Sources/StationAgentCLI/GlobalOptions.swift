@@ -1,3 +1,4 @@
+import HumanWords
 import ArgumentParser
 import StationConfig
 
@@ -13,9 +14,11 @@ struct GlobalOptions: ParsableArguments {
     /// Loads the configuration, turning a bad one into exit status 2 with the key, value and why.
     func loadConfiguration() throws -> StationConfiguration {
         do {
-            return try StationConfiguration.load(explicitPath: config)
+            let configuration = try StationConfiguration.load(explicitPath: config)
+            RunLanguage.follow(configuration)
+            return configuration
         } catch {
-            throw CLIError.usage(error.description)
+            throw CLIError.usage(Words("\(error)"))
         }
     }
 }

@@ -1,3 +1,4 @@
+import HumanWords
 import ArgumentParser
 import CountReports
 import CountRollup
@@ -65,16 +66,16 @@ struct RollupCommand: AsyncParsableCommand {
         let last = since != nil ? today : first
         try DateOption.requireBegun(first, option: date != nil ? "--date" : "--since", today: today, zone: zone)
         guard last.daysSinceEpoch - first.daysSinceEpoch < Int64(Self.maxDays) else {
-            throw CLIError.usage("--since \(first): \(last.daysSinceEpoch - first.daysSinceEpoch + 1) days; one roll-up covers at most \(Self.maxDays) (run it per year)")
+            throw CLIError.usage(Words("--since \(first): \(last.daysSinceEpoch - first.daysSinceEpoch + 1) days; one roll-up covers at most \(Self.maxDays) (run it per year)"))
         }
         var listed: [String]?
         if let stations {
             guard case .success(let bytes) = SystemFile.read(stations, limit: 16 << 20) else {
-                throw CLIError.usage("--stations \(stations): cannot be read (\(SystemErrno(errno)))")
+                throw CLIError.usage(Words("--stations \(stations): cannot be read (\(SystemErrno(errno)))"))
             }
             let parsed = Rollup.parseStationList(String(decoding: bytes, as: UTF8.self))
             if let bad = parsed.bad.first {
-                throw CLIError.usage("--stations \(stations): \"\(Escaping.text(bad))\" is not a station id (1-64 of A-Z a-z 0-9 . _ -, one per line)")
+                throw CLIError.usage(Words("--stations \(stations): \"\(Escaping.text(bad))\" is not a station id (1-64 of A-Z a-z 0-9 . _ -, one per line)"))
             }
             listed = parsed.stations
         }
@@ -84,13 +85,13 @@ struct RollupCommand: AsyncParsableCommand {
         if from.hasPrefix("s3://") {
             let store = try Self.storeSource(from, configuration: configuration)
             source = store.location
-            do { input = try store.read(days: first...last) } catch { throw CLIError.runtime(error.description) }
+            do { input = try store.read(days: first...last) } catch { throw CLIError.runtime("\(error)") }
         } else if from.hasPrefix("http://") || from.hasPrefix("https://") {
-            throw CLIError.usage("--from \(from): a plain HTTP target cannot be listed; copy its folder to this machine (rsync, scp) and give that folder, or give s3://BUCKET/PREFIX")
+            throw CLIError.usage(Words("--from \(from): a plain HTTP target cannot be listed; copy its folder to this machine (rsync, scp) and give that folder, or give s3://BUCKET/PREFIX"))
         } else {
             source = from
             do { input = try FolderSource(path: from, workers: workers).read(days: first...last) } catch {
-                throw CLIError.usage("--from \(from): \(error)")
+                throw CLIError.usage(Words("--from \(from): \(error)"))
             }
         }
         try Self.makeFolder(out)
@@ -106,7 +107,7 @@ struct RollupCommand: AsyncParsableCommand {
             try AtomicFile.write(Array(report.html(language: language, generatedAt: generatedAt, source: source).utf8), to: htmlPath, mode: 0o644)
             try state.save(directory: out)
         } catch {
-            throw CLIError.runtime("\(error)")
+            throw CLIError.runtime(Words("\(error)"))
         }
         if json {
             print(report.json(generatedAt: generatedAt, source: source), terminator: "")
@@ -118,7 +119,7 @@ struct RollupCommand: AsyncParsableCommand {
     /// The store of `--from s3://BUCKET/PREFIX`, reached with the endpoint, region, key and secret of `[upload]`.
     static func storeSource(_ url: String, configuration: StationConfiguration) throws -> StoreSource {
         guard let upload = configuration.upload, case .s3 = upload.destination else {
-            throw CLIError.usage("--from \(url): reading the county store needs the S3 settings of [upload] (endpoint, region, access_key_id, secret_file) in the configuration (\(configuration.source ?? "built-in defaults")): give --config with them")
+            throw CLIError.usage(Words("--from \(url): reading the county store needs the S3 settings of [upload] (endpoint, region, access_key_id, secret_file) in the configuration (\(configuration.source ?? "built-in defaults")): give --config with them"))
         }
         let rest = url.dropFirst(5)
         let bucket = String(rest.prefix { $0 != "/" })
@@ -126,17 +127,17 @@ struct RollupCommand: AsyncParsableCommand {
         guard (3...63).contains(bucket.utf8.count),
             bucket.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D })
         else {
-            throw CLIError.usage("--from \(url): no valid bucket name (3-63 of a-z 0-9 . -), as in s3://county-counts/yuxian")
+            throw CLIError.usage(Words("--from \(url): no valid bucket name (3-63 of a-z 0-9 . -), as in s3://county-counts/yuxian"))
         }
         var reading = upload
         reading.destination = .s3(bucket: bucket, prefix: prefix)
         reading.url = url
         let secret: StoreSecret
         do { secret = try UploadSetup.readSecret(upload.secretFile) } catch {
-            throw CLIError.usage("configuration error: \(error)")
+            throw CLIError.usage(Words("configuration error: \(error)"))
         }
         let target = UploadSetup.target(reading, secret: secret)
-        do { _ = try StoreClient(target: target) } catch { throw CLIError.usage("configuration error: \(error)") }
+        do { _ = try StoreClient(target: target) } catch { throw CLIError.usage(Words("configuration error: \(error)")) }
         return StoreSource(location: "s3://\(bucket)" + (prefix.isEmpty ? "" : "/" + prefix), workers: 8) { () throws(StoreError) in
             try StoreClient(target: target)
         }
@@ -144,11 +145,11 @@ struct RollupCommand: AsyncParsableCommand {
 
     static func makeFolder(_ path: String) throws {
         if mkdir(path, 0o755) != 0 && errno != EEXIST {
-            throw CLIError.runtime("--out \(path): cannot be created (\(SystemErrno(errno)))")
+            throw CLIError.runtime(Words("--out \(path): cannot be created (\(SystemErrno(errno)))"))
         }
         var info = stat()
         guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
-            throw CLIError.usage("--out \(path): not a folder")
+            throw CLIError.usage(Words("--out \(path): not a folder"))
         }
     }
 

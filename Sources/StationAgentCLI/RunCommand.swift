@@ -1,3 +1,4 @@
+import HumanWords
 import ArgumentParser
 import CountReports
 import Logging
@@ -29,7 +30,7 @@ struct RunCommand: AsyncParsableCommand {
                 AgentUploadService(client: try UploadSetup.client(upload), configuration: configuration, upload: upload, logger: logger)
             }
         } catch {
-            throw CLIError.usage("configuration error: \(error)")
+            throw CLIError.usage(Words("configuration error: \(error)"))
         }
         if let uploader { refresher.afterEachRefresh { uploader.trigger() } }
         let services: [any Service] = [refresher] + (uploader.map { [$0] } ?? [])
@@ -46,7 +47,7 @@ struct RunCommand: AsyncParsableCommand {
                 onStop: { _ in refresher.stop() },
                 extraStatus: { uploader?.statusLine() })
         } catch let error as AgentError {
-            throw CLIError.runtime(error.message)
+            throw CLIError.runtime(.verbatim(error.message))
         }
         logger.info("station-agent stopped")
     }

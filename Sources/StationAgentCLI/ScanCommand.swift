@@ -1,3 +1,4 @@
+import HumanWords
 import ArgumentParser
 import Logging
 import ParcelRules
@@ -52,10 +53,9 @@ struct ScanCommand: AsyncParsableCommand {
         let assigned = device.flatMap(configuration.device(named:))
         if let device, assigned == nil {
             let known = configuration.devices.map(\.name)
-            throw CLIError.usage(
-                "--device \(device): no such device in the configuration"
-                    + (known.isEmpty ? " (it configures no [[devices]]); leave --device out to record as `manual`"
-                        : "; configured devices: \(known.joined(separator: ", "))"))
+            throw CLIError.usage(known.isEmpty
+                ? Words("--device \(device): no such device in the configuration (it configures no [[devices]]); leave --device out to record as `manual`")
+                : Words("--device \(device): no such device in the configuration; configured devices: \(known.joined(separator: ", "))"))
         }
         let role = try Self.role(code: code, direction: direction, device: assigned, dataDirectory: configuration.dataDirectory)
         let reading = SystemClock().now()
@@ -73,14 +73,14 @@ struct ScanCommand: AsyncParsableCommand {
                 rules: ScanRules(configuration: configuration.ruleConfiguration),
                 options: JournalOptions(checksIntegrityAtOpen: false), logger: logger)
         } catch {
-            throw CLIError.runtime(error.description)
+            throw CLIError.runtime("\(error)")
         }
         let accepted: AcceptedScan
         do {
             accepted = try await journal.submit(scan)
         } catch {
             await journal.close()
-            throw CLIError.runtime(error.description)
+            throw CLIError.runtime("\(error)")
         }
         await journal.close()
         print(Self.line(accepted))
@@ -134,7 +134,7 @@ struct ScanCommand: AsyncParsableCommand {
     static func role(code: String, direction: ManualDirection?, device: DeviceConfiguration?, dataDirectory: String) throws -> DeviceRole {
         guard let device else {
             guard let direction else {
-                throw CLIError.usage("say the direction: --in (the parcel arrived) or --out (handed over), or name a configured --device")
+                throw CLIError.usage(Words("say the direction: --in (the parcel arrived) or --out (handed over), or name a configured --device"))
             }
             return direction == .in ? .inbound : .outbound
         }
@@ -147,10 +147,9 @@ struct ScanCommand: AsyncParsableCommand {
         case .inbound, .outbound:
             let fixed: Direction = device.role == .inbound ? .inbound : .outbound
             if let wanted, wanted != fixed {
-                throw CLIError.usage(
-                    "--\(wanted == .inbound ? "in" : "out") contradicts device \(device.name): its role is \(device.role.rawValue), so it records only "
-                        + (fixed == .inbound ? "arrivals (--in)" : "releases (--out)")
-                        + ": leave --device out to record as `manual`, or name a device of the other role")
+                throw CLIError.usage(fixed == .inbound
+                    ? Words("--out contradicts device \(device.name): its role is inbound, so it records only arrivals (--in): leave --device out to record as `manual`, or name a device of the other role")
+                    : Words("--in contradicts device \(device.name): its role is outbound, so it records only releases (--out): leave --device out to record as `manual`, or name a device of the other role"))
             }
         case .switchable:
             var mode: Direction = .inbound
@@ -159,14 +158,13 @@ struct ScanCommand: AsyncParsableCommand {
             } catch .noJournal {
                 mode = .inbound
             } catch {
-                throw CLIError.runtime(error.description)
+                throw CLIError.runtime("\(error)")
             }
             if let wanted, wanted != mode {
                 let card = mode == .inbound ? "#STATION:OUT" : "#STATION:IN"
-                throw CLIError.usage(
-                    "--\(wanted == .inbound ? "in" : "out") contradicts device \(device.name): it is switchable and now in \(mode == .inbound ? "inbound" : "outbound") mode, "
-                        + "so a scan on it records \(mode == .inbound ? "an arrival" : "a release"): leave --in/--out out to follow its mode, "
-                        + "switch it first (station-agent scan '\(card)' --device \(device.name)), or leave --device out to record as `manual`")
+                throw CLIError.usage(mode == .inbound
+                    ? Words("--out contradicts device \(device.name): it is switchable and now in inbound mode, so a scan on it records an arrival: leave --in/--out out to follow its mode, switch it first (station-agent scan '\(card)' --device \(device.name)), or leave --device out to record as `manual`")
+                    : Words("--in contradicts device \(device.name): it is switchable and now in outbound mode, so a scan on it records a release: leave --in/--out out to follow its mode, switch it first (station-agent scan '\(card)' --device \(device.name)), or leave --device out to record as `manual`"))
             }
         }
         return device.role

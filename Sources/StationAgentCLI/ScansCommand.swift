@@ -1,3 +1,4 @@
+import HumanWords
 import SystemSupport
 import ArgumentParser
 import FoundationEssentials
@@ -57,7 +58,7 @@ struct ScansCommand: AsyncParsableCommand {
             writeStandardError("note: no journal at \(path) yet: nothing has been scanned\n")
             events = []
         } catch {
-            throw CLIError.runtime(error.description)
+            throw CLIError.runtime("\(error)")
         }
         if json && events.isEmpty {
             print("[]")
@@ -85,7 +86,7 @@ struct ScansCommand: AsyncParsableCommand {
             if let reason = chosen.fallbackReason { writeStandardError("warning: \(reason): days are cut in UTC\n") }
             return chosen.zone
         } catch {
-            throw CLIError.usage(error.description)
+            throw CLIError.usage("\(error)")
         }
     }
 

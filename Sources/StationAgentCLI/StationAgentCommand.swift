@@ -2,7 +2,9 @@ import SystemSupport
 import ArgumentParser
 import Logging
 import StationAgent
+import HumanWords
 import StationConfig
+import Synchronization
 import TextEscaping
 #if canImport(Glibc)
 import Glibc
@@ -37,7 +39,7 @@ struct StationAgentCommand: AsyncParsableCommand {
             }
         } catch let error as CLIError {
             // One line, whatever the message carries (a typed name, a path, a USB string): escaped whole.
-            writeEscapedStandardError("station-agent: \(Escaping.text(error.message))\n")
+            writeEscapedStandardError("station-agent: \(Escaping.text(error.message.text(RunLanguage.current)))\n")
             Glibc.exit(error.status)
         } catch {
             let code = exitCode(for: error)
@@ -75,13 +77,30 @@ func hoistingGlobalOptions(_ arguments: [String]) -> [String] {
 }
 
 /// An error that ends a command with a given exit status and a message saying what to do.
+/// Said in the language of the run (``RunLanguage``).
 struct CLIError: Error {
-    let message: String
+    let message: Words
     let status: Int32
 
-    static func runtime(_ message: String) -> CLIError { CLIError(message: message, status: 1) }
-    static func usage(_ message: String) -> CLIError { CLIError(message: message, status: 2) }
-    static func problemFound(_ message: String) -> CLIError { CLIError(message: message, status: 3) }
+    static func runtime(_ message: Words) -> CLIError { CLIError(message: message, status: 1) }
+    static func usage(_ message: Words) -> CLIError { CLIError(message: message, status: 2) }
+    static func problemFound(_ message: Words) -> CLIError { CLIError(message: message, status: 3) }
+}
+
+/// The language this run speaks to its user (SPEC §2): the locale's until a configuration is loaded, then its
+/// `language` if it has one. Errors are said in it, also those thrown before a command knew its configuration.
+enum RunLanguage {
+    private static let chosen = Mutex<HumanLanguage?>(nil)
+
+    static var current: HumanLanguage {
+        chosen.withLock { $0 } ?? HumanLanguage.ofLocale(ProcessEnvironment.current)
+    }
+
+    /// The configuration's language wins over the locale from now on.
+    static func follow(_ configuration: StationConfiguration) {
+        let language = HumanLanguage.resolve(config: configuration, environment: ProcessEnvironment.current)
+        chosen.withLock { $0 = language }
+    }
 }
 
 enum AgentVersion {

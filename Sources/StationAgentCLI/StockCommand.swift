@@ -1,3 +1,4 @@
+import HumanWords
 import SystemSupport
 import ArgumentParser
 import CountReports
@@ -53,7 +54,7 @@ struct StockCommand: AsyncParsableCommand {
             let instants = DayCounter.stockInstants(today, in: settings.zone, staleAfterDays: settings.staleAfterDays)
             stock = DayStock(date: today, endNanos: instants.end, staleAfterDays: settings.staleAfterDays, parcels: [])
         } catch {
-            throw CLIError.runtime(error.description)
+            throw CLIError.runtime("\(error)")
         }
         let listed = stale ? stock.parcels.filter(\.isStale) : stock.parcels
         if json {

@@ -1,3 +1,4 @@
+import HumanWords
 import ArgumentParser
 import CountReports
 import CountUpload
@@ -33,7 +34,7 @@ struct UploadCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try global.loadConfiguration()
         guard let upload = configuration.upload else {
-            throw CLIError.usage("nothing to upload to: the configuration (\(configuration.source ?? "built-in defaults")) has no [upload] section (SPEC §8: url, secret_file, ...)")
+            throw CLIError.usage(Words("nothing to upload to: the configuration (\(configuration.source ?? "built-in defaults")) has no [upload] section (SPEC §8: url, secret_file, ...)"))
         }
         let zone = try ScansCommand.zone(configuration)
         let outbox = OutboxDirectory(path: configuration.outboxDirectory)
@@ -49,7 +50,7 @@ struct UploadCommand: AsyncParsableCommand {
             } catch .noJournal {
                 states = Uploader.states(outbox: outbox, stationID: configuration.stationID, records: [:])
             } catch {
-                throw CLIError.runtime(error.description)
+                throw CLIError.runtime("\(error)")
             }
         } else {
             // Root (a technician with sudo) works as the data directory's owner, as `scan` does: the ledger's
@@ -57,13 +58,13 @@ struct UploadCommand: AsyncParsableCommand {
             do {
                 _ = try DataDirectoryOwner.actAsOwner(of: configuration.dataDirectory)
             } catch {
-                throw CLIError.runtime(error.description)
+                throw CLIError.runtime("\(error)")
             }
             let client: StoreClient
             do {
                 client = try UploadSetup.client(upload)
             } catch {
-                throw CLIError.usage("configuration error: \(error)")
+                throw CLIError.usage(Words("configuration error: \(error)"))
             }
             do {
                 let ledger = try UploadLedger(dataDirectory: configuration.dataDirectory)
@@ -82,7 +83,7 @@ struct UploadCommand: AsyncParsableCommand {
                 states = try uploader.states()
                 problem = try ledger.problem(target: upload.url)
             } catch {
-                throw CLIError.runtime(error.description)
+                throw CLIError.runtime("\(error)")
             }
         }
         if json {
@@ -99,7 +100,7 @@ struct UploadCommand: AsyncParsableCommand {
             }
         }
         if let pass, !pass.waiting.isEmpty || pass.ledgerFailure != nil {
-            throw CLIError(message: "\(pass.waiting.count) count file(s) still wait for the county store", status: 1)
+            throw CLIError(message: Words("\(pass.waiting.count) count file(s) still wait for the county store"), status: 1)
         }
     }
 

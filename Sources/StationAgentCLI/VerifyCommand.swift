@@ -1,3 +1,4 @@
+import HumanWords
 import ArgumentParser
 import CountReports
 import FoundationEssentials
@@ -44,7 +45,7 @@ struct VerifyCommand: AsyncParsableCommand {
             print(Self.text(result, outbox: settings.outboxDirectory))
         }
         if !result.isOK {
-            throw CLIError.problemFound("verify found \(result.problems.count) problem(s)")
+            throw CLIError.problemFound(Words("verify found \(result.problems.count) problem(s)"))
         }
     }
 

@@ -1,3 +1,4 @@
+import HumanWords
 import ParcelRules
 import ScannerProtocols
 internal import TOMLKit
@@ -35,11 +36,13 @@ extension StationConfiguration {
             table = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
             let line = error.source.begin.line
-            var reason = "not valid TOML at line \(line), column \(error.source.begin.column): \(error.description)"
-            if let hint = quotingHint(text: text, line: line) { reason += ": " + hint }
-            throw ConfigurationError(source: source, reason: reason)
+            let column = error.source.begin.column
+            if let hint = quotingHint(text: text, line: line) {
+                throw ConfigurationError(source: source, reason: Words("not valid TOML at line \(line), column \(column): \(error.description): \(hint)"))
+            }
+            throw ConfigurationError(source: source, reason: Words("not valid TOML at line \(line), column \(column): \(error.description)"))
         } catch {
-            throw ConfigurationError(source: source, reason: "not valid TOML: \(error)")
+            throw ConfigurationError(source: source, reason: Words("not valid TOML: \(error)"))
         }
         let reader = TableReader(table: table, path: "", source: source)
         try reader.rejectUnknown([
@@ -51,7 +54,7 @@ extension StationConfiguration {
         if let stationID = try reader.string("station_id") {
             guard isValidStationID(stationID) else {
                 throw reader.error("station_id", quoted(stationID),
-                    "must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-', starting with a letter or digit (it names the count files)")
+                    Words("must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-', starting with a letter or digit (it names the count files)"))
             }
             configuration.stationID = stationID
         }
@@ -76,7 +79,7 @@ extension StationConfiguration {
         configuration.photoRetentionDays = try reader.integer("photo_retention_days", in: 1...3650) ?? 90
         if let language = try reader.string("language") {
             guard let known = HumanLanguage(rawValue: language) else {
-                throw reader.error("language", quoted(language), "must be \"zh\" (Chinese) or \"en\" (English); leave it out to follow the locale (LANG)")
+                throw reader.error("language", quoted(language), Words("must be \"zh\" (Chinese) or \"en\" (English); leave it out to follow the locale (LANG)"))
             }
             configuration.language = known
         }
@@ -89,7 +92,7 @@ extension StationConfiguration {
 
     /// A hint for the most common mistake in a hand-edited file: a text value without quotes
     /// (`station_name = 小湖村`). Nil when the line does not look like that.
-    static func quotingHint(text: String, line: Int) -> String? {
+    static func quotingHint(text: String, line: Int) -> Words? {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard line >= 1, line <= lines.count, let equals = lines[line - 1].firstIndex(of: "=") else { return nil }
         let key = lines[line - 1][..<equals].trimmingSpaces()
@@ -98,31 +101,31 @@ extension StationConfiguration {
             !"\"'[{+-".unicodeScalars.contains(first), !("0"..."9").contains(first),
             !["true", "false", "inf", "nan"].contains(value.lowercased())
         else { return nil }
-        return "text values must be in double quotes: write \(key) = \(quoted(String(value)))"
+        return Words("text values must be in double quotes: write \(key) = \(quoted(String(value)))")
     }
 
     private static func parseDevices(_ reader: TableReader) throws(ConfigurationError) -> [DeviceConfiguration] {
         guard let value = reader.table["devices"] else { return [] }
         guard let array = value.array else {
-            throw reader.error("devices", value.debugDescription, "must be an array of tables: write each device as [[devices]]")
+            throw reader.error("devices", value.debugDescription, Words("must be an array of tables: write each device as [[devices]]"))
         }
         var devices: [DeviceConfiguration] = []
         for index in 0..<array.count {
             let key = "devices[\(index + 1)]"
             guard let table = array[index].table else {
-                throw reader.error(key, array[index].debugDescription, "must be a table ([[devices]] with keys below it)")
+                throw reader.error(key, array[index].debugDescription, Words("must be a table ([[devices]] with keys below it)"))
             }
             let entry = TableReader(table: table, path: key + ".", source: reader.source)
             try entry.rejectUnknown(["name", "vendor_id", "product_id", "serial", "port", "protocol", "role", "feedback"])
             guard let name = try entry.string("name") else {
-                throw entry.error("name", nil, "is missing: every device needs a unique name (used in logs, events and counts)")
+                throw entry.error("name", nil, Words("is missing: every device needs a unique name (used in logs, events and counts)"))
             }
             guard isValidDeviceName(name) else {
                 throw entry.error("name", quoted(name),
-                    "must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit, and not 'manual' (reserved for manual entries)")
+                    Words("must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit, and not 'manual' (reserved for manual entries)"))
             }
             if devices.contains(where: { $0.name == name }) {
-                throw entry.error("name", quoted(name), "is used by another device: names must be unique")
+                throw entry.error("name", quoted(name), Words("is used by another device: names must be unique"))
             }
             var device = DeviceConfiguration(name: name)
             device.vendorID = try entry.hexID("vendor_id")
@@ -130,34 +133,34 @@ extension StationConfiguration {
             device.serial = try entry.string("serial")
             if let port = try entry.string("port") {
                 guard isValidPort(port) else {
-                    throw entry.error("port", quoted(port), "must be a USB port path like \"1-1.2\" (see `station-agent devices`)")
+                    throw entry.error("port", quoted(port), Words("must be a USB port path like \"1-1.2\" (see `station-agent devices`)"))
                 }
                 device.port = port
             }
             if device.vendorID == nil && device.productID == nil && device.serial == nil && device.port == nil {
                 throw entry.error("name", quoted(name),
-                    "needs at least one of vendor_id, product_id, serial or port to match a device (otherwise it would match every device, keyboards included)")
+                    Words("needs at least one of vendor_id, product_id, serial or port to match a device (otherwise it would match every device, keyboards included)"))
             }
             if let text = try entry.string("protocol"), text != "auto" {
                 if text == "uvc" {
                     throw entry.error("protocol", quoted(text),
-                        "camera release devices (uvc) are not supported by this version yet: use a barcode scanner (auto, hid-keyboard, hid-pos, cdc-acm, ftdi)")
+                        Words("camera release devices (uvc) are not supported by this version yet: use a barcode scanner (auto, hid-keyboard, hid-pos, cdc-acm, ftdi)"))
                 }
                 guard let scannerProtocol = ScannerProtocol(rawValue: text) else {
-                    throw entry.error("protocol", quoted(text), "must be one of auto, hid-keyboard, hid-pos, cdc-acm, ftdi")
+                    throw entry.error("protocol", quoted(text), Words("must be one of auto, hid-keyboard, hid-pos, cdc-acm, ftdi"))
                 }
                 device.scannerProtocol = scannerProtocol
             }
             if let text = try entry.string("role") {
                 guard let role = DeviceRole(rawValue: text) else {
-                    throw entry.error("role", quoted(text), "must be one of inbound, outbound, switchable")
+                    throw entry.error("role", quoted(text), Words("must be one of inbound, outbound, switchable"))
                 }
                 device.role = role
             }
             if let feedbackValue = table["feedback"] {
                 guard let feedbackTable = feedbackValue.table else {
                     throw entry.error("feedback", feedbackValue.debugDescription,
-                        "must be a table like { ok = \"OK\\r\\n\", not_in_stock = \"NG\\r\\n\" }")
+                        Words("must be a table like { ok = \"OK\\r\\n\", not_in_stock = \"NG\\r\\n\" }"))
                 }
                 let feedback = TableReader(table: feedbackTable, path: key + ".feedback.", source: reader.source)
                 try feedback.rejectUnknown(["ok", "not_in_stock", "already_released", "rejected"])
@@ -206,25 +209,25 @@ extension StationConfiguration {
 
     /// Why `zone` cannot be used, or nil. The station's business days depend on it, so it must
     /// be a zone of the box's own tz database.
-    static func timeZoneProblem(_ zone: String) -> String? {
+    static func timeZoneProblem(_ zone: String) -> Words? {
         let safe = !zone.isEmpty && !zone.hasPrefix("/") && !zone.split(separator: "/").contains("..")
             && zone.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "/_+-".contains($0)) }
-        guard safe else { return "is not an IANA time zone name like \"Asia/Shanghai\"" }
+        guard safe else { return Words("is not an IANA time zone name like \"Asia/Shanghai\"") }
         if access("/usr/share/zoneinfo", F_OK) != 0 {
-            return "cannot be loaded: this box has no time zone database (/usr/share/zoneinfo): install the tzdata package"
+            return Words("cannot be loaded: this box has no time zone database (/usr/share/zoneinfo): install the tzdata package")
         }
         // Loaded with the same code the agent uses for business days, so a zone that passes here works there.
         do {
             _ = try StationTimeZone(named: zone)
         } catch {
-            return "is not a time zone in /usr/share/zoneinfo: use a name like \"Asia/Shanghai\" (see `timedatectl list-timezones`)"
+            return Words("is not a time zone in /usr/share/zoneinfo: use a name like \"Asia/Shanghai\" (see `timedatectl list-timezones`)")
         }
         return nil
     }
 
     private static func checkedDirectory(_ path: String, key: String, base: String, reader: TableReader) throws(ConfigurationError) -> String {
         guard !path.isEmpty, !path.contains(where: { $0.asciiValue.map { $0 < 32 } ?? false }) else {
-            throw reader.error(key, quoted(path), "must be a directory path without control characters")
+            throw reader.error(key, quoted(path), Words("must be a directory path without control characters"))
         }
         let absolute = path.hasPrefix("/") ? path : base + "/" + path
         let normalized = normalize(absolute)
@@ -235,16 +238,16 @@ extension StationConfiguration {
     /// Why the agent may not keep its files in `normalized` (an absolute, normalised path), or nil. The path is
     /// checked as written and as it resolves (symbolic links followed through its longest existing prefix), so a
     /// link to /etc is refused like /etc itself.
-    static func unsafeDirectoryProblem(_ normalized: String) -> String? {
+    static func unsafeDirectoryProblem(_ normalized: String) -> Words? {
         let resolved = resolvedPath(normalized)
         for candidate in [normalized, resolved] {
             if isSystemDirectory(candidate) {
-                let via = candidate == normalized ? "" : " (it leads to \(candidate))"
-                return "is a system directory\(via): use a directory of the agent's own, like /var/lib/station-agent"
+                let via = candidate == normalized ? Words.verbatim("") : Words(" (it leads to \(candidate))")
+                return Words("is a system directory\(via): use a directory of the agent's own, like /var/lib/station-agent")
             }
             if isPrivateHomeDirectory(candidate) {
-                let via = candidate == normalized ? "" : " (it leads to \(candidate))"
-                return "is inside root's home or a hidden folder of a home directory\(via) (keys and settings live there): use a directory of the agent's own, like /var/lib/station-agent"
+                let via = candidate == normalized ? Words.verbatim("") : Words(" (it leads to \(candidate))")
+                return Words("is inside root's home or a hidden folder of a home directory\(via) (keys and settings live there): use a directory of the agent's own, like /var/lib/station-agent")
             }
         }
         return nil
@@ -290,7 +293,7 @@ extension StationConfiguration {
         guard let value = environment["STATION_AGENT_DATA_DIR"], !value.isEmpty else { return nil }
         guard !value.contains(where: { $0.asciiValue.map { $0 < 32 } ?? false }) else {
             throw ConfigurationError(source: "environment", key: "STATION_AGENT_DATA_DIR", value: quoted(value),
-                reason: "must be a directory path without control characters")
+                reason: Words("must be a directory path without control characters"))
         }
         let absolute = value.hasPrefix("/") ? value : currentDirectory() + "/" + value
         let normalized = normalize(absolute)
@@ -307,7 +310,7 @@ struct TableReader {
     let path: String
     let source: String?
 
-    func error(_ key: String, _ value: String?, _ reason: String) -> ConfigurationError {
+    func error(_ key: String, _ value: String?, _ reason: Words) -> ConfigurationError {
         ConfigurationError(source: source, key: path + key, value: value, reason: reason)
     }
 
@@ -315,21 +318,21 @@ struct TableReader {
     func rejectUnknown(_ known: Set<String>, echoValues: Bool = true) throws(ConfigurationError) {
         for key in table.keys.sorted() where !known.contains(key) {
             throw error(key, echoValues ? table[key]?.debugDescription : nil,
-                "is not a known setting (known here: \(known.sorted().joined(separator: ", ")))")
+                Words("is not a known setting (known here: \(known.sorted().joined(separator: ", ")))"))
         }
     }
 
     func string(_ key: String) throws(ConfigurationError) -> String? {
         guard let value = table[key] else { return nil }
-        guard let text = value.string else { throw error(key, value.debugDescription, "must be a string in double quotes") }
+        guard let text = value.string else { throw error(key, value.debugDescription, Words("must be a string in double quotes")) }
         return text
     }
 
     func integer(_ key: String, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
         guard let value = table[key] else { return nil }
-        guard let number = value.int else { throw error(key, value.debugDescription, "must be a whole number") }
+        guard let number = value.int else { throw error(key, value.debugDescription, Words("must be a whole number")) }
         guard range.contains(number) else {
-            throw error(key, String(number), "must be from \(range.lowerBound) to \(range.upperBound)")
+            throw error(key, String(number), Words("must be from \(range.lowerBound) to \(range.upperBound)"))
         }
         return number
     }
@@ -339,14 +342,14 @@ struct TableReader {
         guard text.utf8.count == 4, text.utf8.allSatisfy({ $0 < 128 && Character(Unicode.Scalar($0)).isHexDigit }),
               let id = UInt16(text, radix: 16)
         else {
-            throw error(key, quoted(text), "must be 4 hexadecimal digits in quotes, like \"0c2e\" (see `station-agent devices`)")
+            throw error(key, quoted(text), Words("must be 4 hexadecimal digits in quotes, like \"0c2e\" (see `station-agent devices`)"))
         }
         return id
     }
 
     func bytes(_ key: String) throws(ConfigurationError) -> [UInt8]? {
         guard let text = try string(key) else { return nil }
-        guard (1...64).contains(text.utf8.count) else { throw error(key, quoted(text), "must be 1 to 64 bytes") }
+        guard (1...64).contains(text.utf8.count) else { throw error(key, quoted(text), Words("must be 1 to 64 bytes")) }
         return Array(text.utf8)
     }
 }
@@ -444,20 +447,22 @@ func readFile(_ path: String, required: Bool) throws(ConfigurationError) -> Stri
     guard descriptor >= 0 else {
         let code = errno
         if code == ENOENT && !required { return nil }
-        let why = code == ENOENT ? "does not exist" : code == EACCES ? "cannot be read: permission denied" : String(cString: strerror(code))
-        throw ConfigurationError(source: path, reason: "the configuration file \(why)")
+        let reason: Words = code == ENOENT ? Words("the configuration file does not exist")
+            : code == EACCES ? Words("the configuration file cannot be read: permission denied")
+            : Words("the configuration file cannot be read: \(String(cString: strerror(code)))")
+        throw ConfigurationError(source: path, reason: reason)
     }
     defer { close(descriptor) }
     var info = stat()
     guard fstat(descriptor, &info) == 0 else {
-        throw ConfigurationError(source: path, reason: "the configuration file cannot be examined: \(String(cString: strerror(errno)))")
+        throw ConfigurationError(source: path, reason: Words("the configuration file cannot be examined: \(String(cString: strerror(errno)))"))
     }
     if info.st_mode & S_IFMT == S_IFDIR {
         throw ConfigurationError(
-            source: path, reason: "this is a directory, not a configuration file: name the file itself, e.g. \(String(path.reversed().drop { $0 == "/" }.reversed()))/station-agent.toml")
+            source: path, reason: Words("this is a directory, not a configuration file: name the file itself, e.g. \(String(path.reversed().drop { $0 == "/" }.reversed()))/station-agent.toml"))
     }
     guard info.st_mode & S_IFMT == S_IFREG else {
-        throw ConfigurationError(source: path, reason: "this is not a regular file: name the configuration file itself")
+        throw ConfigurationError(source: path, reason: Words("this is not a regular file: name the configuration file itself"))
     }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65_536)
@@ -465,14 +470,14 @@ func readFile(_ path: String, required: Bool) throws(ConfigurationError) -> Stri
         let count = read(descriptor, &chunk, chunk.count)
         if count < 0 {
             if errno == EINTR { continue }
-            throw ConfigurationError(source: path, reason: "the configuration file cannot be read: \(String(cString: strerror(errno)))")
+            throw ConfigurationError(source: path, reason: Words("the configuration file cannot be read: \(String(cString: strerror(errno)))"))
         }
         if count == 0 { break }
         bytes.append(contentsOf: chunk[0..<count])
     }
     if bytes.count > configurationSizeLimit {
         throw ConfigurationError(
-            source: path, reason: "the file is larger than \(configurationSizeLimit / 1024 / 1024) MiB: this is not a configuration file (a real one is a few kilobytes)")
+            source: path, reason: Words("the file is larger than \(configurationSizeLimit / 1024 / 1024) MiB: this is not a configuration file (a real one is a few kilobytes)"))
     }
     return try checkedText(bytes, source: path)
 }
@@ -488,14 +493,14 @@ func checkedText(_ bytes: [UInt8], source: String?) throws(ConfigurationError) -
             lineStart = index + 1
         } else if byte < 0x20 && byte != UInt8(ascii: "\t") && byte != UInt8(ascii: "\r") || byte == 0x7F {
             let hex = String(byte, radix: 16)
-            let what = byte == 0 ? "a NUL byte" : "the control character 0x\(hex.count < 2 ? "0" + hex : hex)"
+            let what = byte == 0 ? Words("a NUL byte") : Words("the control character 0x\(hex.count < 2 ? "0" + hex : hex)")
             throw ConfigurationError(
                 source: source,
-                reason: "the file is damaged: \(what) at line \(line), byte \(index - lineStart + 1) (a torn write or a power cut?): restore the file from the example or a backup")
+                reason: Words("the file is damaged: \(what) at line \(line), byte \(index - lineStart + 1) (a torn write or a power cut?): restore the file from the example or a backup"))
         }
     }
     guard let text = String(validating: bytes, as: UTF8.self) else {
-        throw ConfigurationError(source: source, reason: "the file is not UTF-8 text (saved in another encoding, or damaged): save it as UTF-8")
+        throw ConfigurationError(source: source, reason: Words("the file is not UTF-8 text (saved in another encoding, or damaged): save it as UTF-8"))
     }
     return text
 }

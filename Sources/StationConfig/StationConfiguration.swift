@@ -1,3 +1,4 @@
+public import HumanWords
 public import ParcelRules
 public import ScannerProtocols
 

@@ -1,3 +1,4 @@
+import HumanWords
 internal import TOMLKit
 
 /// `[upload]` (SPEC §3, §8): where the count files go. Absent: nothing is uploaded.
@@ -48,7 +49,7 @@ extension StationConfiguration {
     static func parseUpload(_ reader: TableReader, base: String) throws(ConfigurationError) -> UploadConfiguration? {
         guard let value = reader.table["upload"] else { return nil }
         guard let table = value.table else {
-            throw reader.error("upload", value.debugDescription, "must be a table: write [upload] with its keys below it")
+            throw reader.error("upload", value.debugDescription, Words("must be a table: write [upload] with its keys below it"))
         }
         let entry = TableReader(table: table, path: "upload.", source: reader.source)
         try entry.rejectUnknown([
@@ -56,12 +57,12 @@ extension StationConfiguration {
             "addressing_style",
         ], echoValues: false)
         guard let url = try entry.string("url") else {
-            throw entry.error("url", nil, "is missing: write url = \"s3://BUCKET/PREFIX\" (or \"https://host/path/\" for a plain PUT server)")
+            throw entry.error("url", nil, Words("is missing: write url = \"s3://BUCKET/PREFIX\" (or \"https://host/path/\" for a plain PUT server)"))
         }
         let destination = try parseDestination(url, entry)
         guard let secret = try entry.string("secret_file") else {
             throw entry.error("secret_file", nil,
-                "is missing: name the file that holds the secret, e.g. secret_file = \"/etc/station-agent/upload.secret\" (mode 0600)")
+                Words("is missing: name the file that holds the secret, e.g. secret_file = \"/etc/station-agent/upload.secret\" (mode 0600)"))
         }
         var upload = UploadConfiguration(
             url: url, destination: destination, secretFile: try filePath(secret, key: "secret_file", base: base, entry))
@@ -69,7 +70,7 @@ extension StationConfiguration {
         guard (1...64).contains(upload.region.utf8.count),
               upload.region.utf8.allSatisfy({ isAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") })
         else {
-            throw entry.error("region", quoted(upload.region), "must be a region name like \"us-east-1\" or \"cn-north-1\"")
+            throw entry.error("region", quoted(upload.region), Words("must be a region name like \"us-east-1\" or \"cn-north-1\""))
         }
         upload.caFile = try entry.string("ca_file").map { (path) throws(ConfigurationError) in
             try filePath(path, key: "ca_file", base: base, entry)
@@ -79,32 +80,32 @@ extension StationConfiguration {
         upload.accessKeyID = try entry.string("access_key_id")
         if let style = try entry.string("addressing_style") {
             guard style == "path" || style == "virtual" else {
-                throw entry.error("addressing_style", quoted(style), "must be \"path\" (bucket in the path, the default) or \"virtual\" (bucket in the host name)")
+                throw entry.error("addressing_style", quoted(style), Words("must be \"path\" (bucket in the path, the default) or \"virtual\" (bucket in the host name)"))
             }
             upload.virtualHostStyle = style == "virtual"
         }
         switch destination {
         case .s3:
             guard let key = upload.accessKeyID else {
-                throw entry.error("access_key_id", nil, "is missing: an s3:// url needs the access key the county gave this station")
+                throw entry.error("access_key_id", nil, Words("is missing: an s3:// url needs the access key the county gave this station"))
             }
             guard !key.isEmpty, key.utf8.count <= 128, !key.contains(where: { $0.asciiValue.map { $0 < 33 || $0 == 127 } ?? true }) else {
-                throw entry.error("access_key_id", quoted(key), "must be the access key as the county gave it: 1-128 printable ASCII characters")
+                throw entry.error("access_key_id", quoted(key), Words("must be the access key as the county gave it: 1-128 printable ASCII characters"))
             }
             if upload.username != nil {
-                throw entry.error("username", quoted(upload.username!), "is for an https:// url only (basic auth); an s3:// url uses access_key_id")
+                throw entry.error("username", quoted(upload.username!), Words("is for an https:// url only (basic auth); an s3:// url uses access_key_id"))
             }
             let endpoint = try entry.string("endpoint") ?? "https://s3.\(upload.region).amazonaws.com"
             upload.endpoint = try checkedEndpoint(endpoint, entry)
         case .http(let baseURL):
             for key in ["endpoint", "access_key_id", "addressing_style"] where table[key] != nil {
-                throw entry.error(key, table[key]?.debugDescription, "is for an s3:// url only; an https:// url is the whole address")
+                throw entry.error(key, table[key]?.debugDescription, Words("is for an s3:// url only; an https:// url is the whole address"))
             }
             if let username = upload.username {
                 guard !username.isEmpty, username.utf8.count <= 128, !username.contains(":"),
                       !username.contains(where: { $0.asciiValue.map { $0 < 32 || $0 == 127 } ?? false })
                 else {
-                    throw entry.error("username", quoted(username), "must be 1-128 characters without ':' or control characters")
+                    throw entry.error("username", quoted(username), Words("must be 1-128 characters without ':' or control characters"))
                 }
             }
             upload.endpoint = baseURL
@@ -121,14 +122,14 @@ extension StationConfiguration {
             while prefix.hasSuffix("/") { prefix.removeLast() }
             guard isValidBucket(bucket) else {
                 throw entry.error("url", quoted(url),
-                    "has no valid bucket name: 3-63 characters of a-z, 0-9, '.' and '-', as in \"s3://county-counts/yuxian\"")
+                    Words("has no valid bucket name: 3-63 characters of a-z, 0-9, '.' and '-', as in \"s3://county-counts/yuxian\""))
             }
             let segments = prefix.split(separator: "/", omittingEmptySubsequences: false)
             guard prefix.utf8.count <= 512,
                   prefix.isEmpty || segments.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." && $0.utf8.allSatisfy(isKeyByte) })
             else {
                 throw entry.error("url", quoted(url),
-                    "has a prefix the store cannot take: use letters, digits and - _ . = between single slashes, as in \"s3://county-counts/yuxian\"")
+                    Words("has a prefix the store cannot take: use letters, digits and - _ . = between single slashes, as in \"s3://county-counts/yuxian\""))
             }
             return .s3(bucket: bucket, prefix: prefix)
         }
@@ -137,14 +138,14 @@ extension StationConfiguration {
             guard !host.isEmpty, url.utf8.count <= 1024, !url.contains(where: { $0.asciiValue.map { $0 < 33 || $0 == 127 } ?? false }),
                   !url.contains("?"), !url.contains("#"), !url.contains("@")
             else {
-                throw entry.error("url", quoted(url), "is not a plain https URL: write it as \"https://host/path/\" (no spaces, user, query or fragment)")
+                throw entry.error("url", quoted(url), Words("is not a plain https URL: write it as \"https://host/path/\" (no spaces, user, query or fragment)"))
             }
             if url.hasPrefix("http://") && !isLoopback(host) {
-                throw entry.error("url", quoted(url), "would send the secret unencrypted: use https:// (plain http only to this box itself, 127.0.0.1)")
+                throw entry.error("url", quoted(url), Words("would send the secret unencrypted: use https:// (plain http only to this box itself, 127.0.0.1)"))
             }
             return .http(baseURL: url.hasSuffix("/") ? url : url + "/")
         }
-        throw entry.error("url", quoted(url), "must start with s3:// (an S3-compatible store) or https:// (a plain PUT server)")
+        throw entry.error("url", quoted(url), Words("must start with s3:// (an S3-compatible store) or https:// (a plain PUT server)"))
     }
 
     private static func checkedEndpoint(_ endpoint: String, _ entry: TableReader) throws(ConfigurationError) -> String {
@@ -155,14 +156,14 @@ extension StationConfiguration {
               !text.contains(where: { $0.asciiValue.map { $0 < 33 || $0 == 127 } ?? false }),
               !text.contains("?"), !text.contains("#"), !text.contains("@")
         else {
-            throw entry.error("endpoint", quoted(endpoint), "must be the store's address, like \"https://oss.county.example\"")
+            throw entry.error("endpoint", quoted(endpoint), Words("must be the store's address, like \"https://oss.county.example\""))
         }
         return text
     }
 
     private static func filePath(_ path: String, key: String, base: String, _ entry: TableReader) throws(ConfigurationError) -> String {
         guard !path.isEmpty, !path.contains(where: { $0.asciiValue.map { $0 < 32 } ?? false }), !path.hasSuffix("/") else {
-            throw entry.error(key, quoted(path), "must be the path of a file, without control characters")
+            throw entry.error(key, quoted(path), Words("must be the path of a file, without control characters"))
         }
         return normalize(path.hasPrefix("/") ? path : base + "/" + path)
     }

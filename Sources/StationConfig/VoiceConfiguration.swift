@@ -1,3 +1,4 @@
+public import HumanWords
 internal import TOMLKit
 
 /// `[voice]` (SPEC §3, §6): spoken verdicts through the box's speaker. Absent, or `enabled = false`: silent.
@@ -29,7 +30,7 @@ extension StationConfiguration {
     ) throws(ConfigurationError) -> VoiceConfiguration? {
         guard let value = reader.table["voice"] else { return nil }
         guard let table = value.table else {
-            throw reader.error("voice", value.debugDescription, "must be a table: write [voice] with its keys below it")
+            throw reader.error("voice", value.debugDescription, Words("must be a table: write [voice] with its keys below it"))
         }
         let entry = TableReader(table: table, path: "voice.", source: reader.source)
         try entry.rejectUnknown(["enabled", "pcm", "volume", "prompts_dir"])
@@ -38,23 +39,23 @@ extension StationConfiguration {
             guard (1...128).contains(pcm.utf8.count), !pcm.contains(where: { $0.asciiValue.map { $0 < 33 || $0 == 127 } ?? false })
             else {
                 throw entry.error("pcm", quoted(pcm),
-                    "must be an ALSA device name of 1-128 characters without spaces, like \"default\" or \"plughw:0,0\" (see `aplay -L`)")
+                    Words("must be an ALSA device name of 1-128 characters without spaces, like \"default\" or \"plughw:0,0\" (see `aplay -L`)"))
             }
             voice.pcm = pcm
         }
         voice.volume = try entry.integer("volume", in: 0...100) ?? 80
         if let path = try entry.string("prompts_dir") {
             guard !path.isEmpty, !path.contains(where: { $0.asciiValue.map { $0 < 32 || $0 == 127 } ?? false }) else {
-                throw entry.error("prompts_dir", quoted(path), "must be the path of a folder, without control characters")
+                throw entry.error("prompts_dir", quoted(path), Words("must be the path of a folder, without control characters"))
             }
             voice.promptsDirectory = normalize(path.hasPrefix("/") ? path : base + "/" + path)
         }
         // Checked after the other keys, so a mistake in a table that is switched off is still reported.
         guard let enabledValue = table["enabled"] else {
-            throw entry.error("enabled", nil, "is missing: write enabled = true to speak the verdicts (or false to keep [voice] but stay silent)")
+            throw entry.error("enabled", nil, Words("is missing: write enabled = true to speak the verdicts (or false to keep [voice] but stay silent)"))
         }
         guard let enabled = enabledValue.bool else {
-            throw entry.error("enabled", enabledValue.debugDescription, "must be true or false (without quotes)")
+            throw entry.error("enabled", enabledValue.debugDescription, Words("must be true or false (without quotes)"))
         }
         return enabled ? voice : nil
     }

@@ -1,3 +1,5 @@
+public import HumanWords
+
 /// What the sound device is doing, for the log, `doctor` and the tests.
 public enum VoiceDeviceState: Sendable, Equatable {
     /// Not tried yet.
@@ -26,21 +28,21 @@ public enum VoiceDeviceState: Sendable, Equatable {
     }
 
     /// What is wrong with the device named `pcm`, and what to do about it; nil when nothing is.
-    public func problem(pcm: String) -> (what: String, fix: String)? {
+    public func problem(pcm: String) -> (what: Words, fix: Words)? {
         switch self {
         case .notOpened, .ready:
             return nil
         case .missing(let reason):
-            return ("no sound device '\(pcm)' (\(reason))", "check `aplay -l` and `aplay -L`, set [voice] pcm")
+            return (Words("no sound device '\(pcm)' (\(reason))"), Words("check `aplay -l` and `aplay -L`, set [voice] pcm"))
         case .busy:
-            return ("sound device '\(pcm)' is busy (another program holds it)",
-                "stop that program (fuser -v /dev/snd/*), or set [voice] pcm to a shared device such as \"default\"")
+            return (Words("sound device '\(pcm)' is busy (another program holds it)"),
+                Words("stop that program (fuser -v /dev/snd/*), or set [voice] pcm to a shared device such as \"default\""))
         case .noPermission(let reason):
-            return ("sound device '\(pcm)' may not be opened by this user (\(reason))",
-                "add the service user to group audio (usermod -aG audio station-agent)")
+            return (Words("sound device '\(pcm)' may not be opened by this user (\(reason))"),
+                Words("add the service user to group audio (usermod -aG audio station-agent)"))
         case .failed(let reason):
-            return ("sound device '\(pcm)' failed (\(reason))",
-                "check the speaker's connection, and try it: aplay -D \(pcm) <a prompt>.wav")
+            return (Words("sound device '\(pcm)' failed (\(reason))"),
+                Words("check the speaker's connection, and try it: aplay -D \(pcm) <a prompt>.wav"))
         }
     }
 }
@@ -61,10 +63,10 @@ public struct VoiceStatus: Sendable, Equatable {
     }
 
     /// The prompts that cannot be played and what to do, or nil when every prompt can be.
-    public var promptProblem: (what: String, fix: String)? {
+    public var promptProblem: (what: Words, fix: Words)? {
         guard !promptProblems.isEmpty else { return nil }
         let listed = Prompt.allCases.compactMap { prompt in promptProblems[prompt].map { "\(prompt.fileName) (\($0))" } }
-        return ("prompt missing or unusable in \(promptsDirectory): \(listed.joined(separator: ", ")): those verdicts stay silent",
-            "render them with deploy/make-prompts (make install does), or copy a recording saved as 16-bit PCM mono WAV")
+        return (Words("prompt missing or unusable in \(promptsDirectory): \(listed.joined(separator: ", ")): those verdicts stay silent"),
+            Words("render them with deploy/make-prompts (make install does), or copy a recording saved as 16-bit PCM mono WAV"))
     }
 }

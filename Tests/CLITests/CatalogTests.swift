@@ -1,45 +1,77 @@
 import Foundation
 import Testing
 
-/// SPEC §2, issue #14: the commands' human phrases are in one catalog (Sources/StationAgentCLI/Phrases.swift) with
-/// a Chinese form for each; `counts` and `scans` print them in Chinese under `language = "zh"` and under
-/// LANG=zh_CN.UTF-8 on a box with no zh_CN locale generated.
+import HumanWords
+
+/// SPEC §2, issue #14: every sentence a person reads has its Chinese in one catalog (Sources/HumanWords/Catalog.swift):
+/// the commands' fixed phrases (`Phrase`, Sources/StationAgentCLI/Phrases.swift) and every `Words("…")` and
+/// `DoctorCheck(…)` sentence of the sources, found here as `xgettext` would find them. The commands print them in
+/// Chinese under `language = "zh"` and under LANG=zh_CN.UTF-8 on a box with no zh_CN locale generated.
 @Suite("the phrase catalog")
 struct CatalogTests {
-    static var catalogPath: String {
+    static var sources: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Sources/StationAgentCLI/Phrases.swift").path
+            .appendingPathComponent("Sources")
     }
 
-    /// `case name = "English"` lines, and `.name: "中文"` lines, of the catalog's source.
-    static func entries() throws -> (english: [String: String], chinese: [String: String]) {
-        let text = try String(contentsOfFile: catalogPath, encoding: .utf8)
-        var english: [String: String] = [:], chinese: [String: String] = [:]
-        for line in text.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-            if line.hasPrefix("case "), let equals = line.firstIndex(of: "="), let open = line.firstIndex(of: "\""), line.hasSuffix("\"") {
-                let name = line.dropFirst(5)[..<equals].trimmingCharacters(in: .whitespaces)
-                english[name] = String(line[line.index(after: open)..<line.index(before: line.endIndex)])
-            } else if line.hasPrefix("."), let colon = line.firstIndex(of: ":"), let open = line.firstIndex(of: "\""), line.hasSuffix("\",") {
-                chinese[String(line.dropFirst()[..<colon])] = String(line[line.index(after: open)..<line.index(line.endIndex, offsetBy: -2)])
+    /// The English of `case name = "English"` lines of Phrases.swift.
+    static func phrases() throws -> [String] {
+        let text = try String(contentsOf: sources.appendingPathComponent("StationAgentCLI/Phrases.swift"), encoding: .utf8)
+        return text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.compactMap { line in
+            guard line.hasPrefix("case "), line.contains(" = \""), line.hasSuffix("\"") else { return nil }
+            let open = line.range(of: " = \"")!.upperBound
+            return String(line[open..<line.index(before: line.endIndex)])
+        }
+    }
+
+    /// Every template of the sources: the first string literal of each `Words(`, and every top-level string
+    /// literal argument of each `DoctorCheck(` (its name, message and fix), with `\(…)` as `{1}`, `{2}` ….
+    static func templates() throws -> [(template: String, file: String)] {
+        var found: [(String, String)] = []
+        let enumerator = FileManager.default.enumerator(atPath: sources.path)
+        while let relative = enumerator?.nextObject() as? String {
+            guard relative.hasSuffix(".swift"), !relative.hasPrefix("HumanWords/") else { continue }
+            let text = Array(try String(contentsOf: sources.appendingPathComponent(relative), encoding: .utf8).unicodeScalars)
+            for (marker, all) in [("Words(", false), ("DoctorCheck(", true)] {
+                for literal in SwiftLiterals.arguments(of: marker, in: text, all: all) { found.append((literal, relative)) }
             }
         }
-        return (english, chinese)
+        return found
     }
 
     static func placeholders(_ text: String) -> [String] {
         text.matches(of: /\{[0-9]+\}/).map { String($0.output) }.sorted()
     }
 
-    @Test("every phrase has a Chinese form with the same placeholders, and nothing else is translated")
+    @Test("every phrase and sentence has a Chinese form with the same placeholders, and the catalog holds nothing unused")
     func everyPhraseHasChinese() throws {
-        let (english, chinese) = try Self.entries()
-        #expect(english.count > 20, "the catalog was read: \(english.count) phrases")
-        for (name, phrase) in english {
-            let translation = try #require(chinese[name], "phrase .\(name) (\"\(phrase)\") has no Chinese")
-            #expect(!translation.isEmpty && translation != phrase, ".\(name)")
-            #expect(Self.placeholders(translation) == Self.placeholders(phrase), ".\(name): \(translation)")
+        let phrases = try Self.phrases()
+        let templates = try Self.templates()
+        #expect(phrases.count > 50, "the phrases were read: \(phrases.count)")
+        #expect(templates.count > 60, "the sources' sentences were found: \(templates.count)")
+        var used: Set<String> = []
+        for (english, file) in phrases.map({ ($0, "StationAgentCLI/Phrases.swift") }) + templates {
+            used.insert(english)
+            // A template of values alone ("{1}: {2}") has nothing to translate.
+            guard english.contains(where: \.isLetter) else { continue }
+            guard let translation = Catalog.chinese[english] else {
+                Issue.record("\(file): \"\(english)\" has no Chinese in Sources/HumanWords/Catalog.swift")
+                continue
+            }
+            #expect(!translation.isEmpty, "\(file): \(english)")
+            #expect(Self.placeholders(translation) == Self.placeholders(english), "\(file): \(english) → \(translation)")
         }
-        #expect(Set(chinese.keys).subtracting(english.keys).isEmpty, "Chinese for phrases that do not exist: \(Set(chinese.keys).subtracting(english.keys))")
+        let unused = Set(Catalog.chinese.keys).subtracting(used)
+        #expect(unused.isEmpty, "entries of the catalog that no source says: \(unused.sorted())")
+    }
+
+    @Test("the sentence type fills values in the order of each language, and says nested words in the same language")
+    func wordsFillIn() {
+        let inner: Words = "the journal"
+        let words: Words = "\(inner) at \("/var/lib/x") is damaged"
+        #expect(words.template == "{1} at {2} is damaged")
+        #expect(words.description == "the journal at /var/lib/x is damaged")
+        #expect(Words.verbatim("库 {1} {x").text(.zh) == "库 {1} {x")
     }
 
     @Test("counts and scans in Chinese: language = zh, and LANG=zh_CN.UTF-8 without the locale", .timeLimit(.minutes(1)))
@@ -112,5 +144,87 @@ struct CatalogTests {
         // English: the outcome line alone, as before.
         let english = try AgentProcess.agent(["scan", "SF1000000000009", "--in", "--config", config], environment: ["LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""])
         #expect(english.standardOutput.split(separator: "\n").count == 1, "\(english.standardOutput)")
+    }
+}
+
+/// A small reader of Swift string literals, enough for the catalog test: finds `marker(` calls and reads their string
+/// literal arguments, turning each interpolation into `{n}` as ``Words`` does at run time.
+enum SwiftLiterals {
+    static func arguments(of marker: String, in text: [Unicode.Scalar], all: Bool) -> [String] {
+        let pattern = Array(marker.unicodeScalars)
+        var results: [String] = []
+        var index = 0
+        while index + pattern.count <= text.count {
+            guard Array(text[index..<index + pattern.count]) == pattern,
+                  index == 0 || !(text[index - 1].properties.isAlphabetic || text[index - 1] == "_" || text[index - 1] == ".")
+            else { index += 1; continue }
+            var position = index + pattern.count
+            var depth = 0
+            var first = true
+            scan: while position < text.count {
+                switch text[position] {
+                case "\"":
+                    let (literal, end) = read(text, from: position + 1)
+                    if depth == 0 && (all || first) { results.append(literal) }
+                    position = end
+                    if !all { break scan }
+                    continue
+                case "(", "[": depth += 1
+                case ")", "]":
+                    if depth == 0 { break scan }
+                    depth -= 1
+                case " ", "\n": break
+                default: if depth == 0 { first = false }
+                }
+                position += 1
+            }
+            index = position
+        }
+        return results
+    }
+
+    /// The literal starting after its opening quote, and the position after its closing quote.
+    static func read(_ text: [Unicode.Scalar], from start: Int) -> (String, Int) {
+        var result = ""
+        var count = 0
+        var position = start
+        while position < text.count {
+            let scalar = text[position]
+            if scalar == "\"" { return (result, position + 1) }
+            if scalar == "\\", position + 1 < text.count {
+                let next = text[position + 1]
+                position += 2
+                switch next {
+                case "(":
+                    var depth = 1
+                    while position < text.count && depth > 0 {
+                        switch text[position] {
+                        case "\"": position = read(text, from: position + 1).1; continue
+                        case "(": depth += 1
+                        case ")": depth -= 1
+                        default: break
+                        }
+                        position += 1
+                    }
+                    count += 1
+                    result += "{\(count)}"
+                case "n": result += "\n"
+                case "t": result += "\t"
+                case "0": result += "\0"
+                case "u":
+                    // \u{XXXX}
+                    var hex = ""
+                    position += 1
+                    while position < text.count && text[position] != "}" { hex.unicodeScalars.append(text[position]); position += 1 }
+                    position += 1
+                    if let value = UInt32(hex, radix: 16), let decoded = Unicode.Scalar(value) { result.unicodeScalars.append(decoded) }
+                default: result.unicodeScalars.append(next)
+                }
+                continue
+            }
+            result.unicodeScalars.append(scalar)
+            position += 1
+        }
+        return (result, position)
     }
 }

@@ -1,3 +1,4 @@
+import HumanWords
 import Foundation
 import StationAgent
 import StationTestSupport
@@ -15,8 +16,8 @@ struct UnitNetworkTests {
         let unit = Self.deploy + "/station-agent.service"
         let shipped = try #require(Doctor.unitNetwork(unitPaths: [unit], dropInDirectories: []))
         #expect(shipped.status == .fail)
-        #expect(shipped.message.contains("RestrictAddressFamilies"), "\(shipped.message)")
-        #expect(shipped.fix.contains("upload-network.conf"))
+        #expect(shipped.message.description.contains("RestrictAddressFamilies"), "\(shipped.message)")
+        #expect(shipped.fix.description.contains("upload-network.conf"))
 
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -42,8 +43,8 @@ struct UnitSoundTests {
         let unit = UnitNetworkTests.deploy + "/station-agent.service"
         let shipped = try #require(Doctor.unitSound(unitPaths: [unit], dropInDirectories: []))
         #expect(shipped.status == .warn)
-        #expect(shipped.message.contains("no DeviceAllow=char-alsa, no group audio"), "\(shipped.message)")
-        #expect(shipped.fix.contains("voice-sound.conf"))
+        #expect(shipped.message.description.contains("no DeviceAllow=char-alsa, no group audio"), "\(shipped.message)")
+        #expect(shipped.fix.description.contains("voice-sound.conf"))
 
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -53,7 +54,7 @@ struct UnitSoundTests {
         // A later drop-in that empties the list takes it away again.
         try "[Service]\nDeviceAllow=\nDeviceAllow=char-usb_device rw\n".write(toFile: directory.path + "/zz-reset.conf", atomically: true, encoding: .utf8)
         let reset = try #require(Doctor.unitSound(unitPaths: [unit], dropInDirectories: [directory.path]))
-        #expect(reset.status == .warn && reset.message.contains("no DeviceAllow=char-alsa)"), "\(reset.message)")
+        #expect(reset.status == .warn && reset.message.description.contains("no DeviceAllow=char-alsa)"), "\(reset.message)")
         #expect(Doctor.unitSound(unitPaths: [directory.path + "/none.service"], dropInDirectories: []) == nil)
     }
 }

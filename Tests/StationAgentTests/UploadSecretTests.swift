@@ -66,9 +66,9 @@ struct UploadSecretTests {
             return
         }
         let error = refusal(path, owner: owner)
-        #expect(error?.message.contains(words) == true, "\(String(describing: error))")
+        #expect(error?.message.description.contains(words) == true, "\(String(describing: error))")
         #expect(error?.description.contains(Self.secret) == false)
         #expect(error?.description.contains("second") == false)
-        #expect(error?.fix.isEmpty == false)
+        #expect(error?.fix.description.isEmpty == false)
     }
 }

@@ -1,3 +1,4 @@
+import HumanWords
 import Foundation
 import StationConfig
 import Testing
@@ -26,7 +27,7 @@ struct BrokenFileTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let error = loadError(directory + "/")
         #expect(error?.source == directory + "/")
-        #expect(error?.reason.contains("is a directory") == true, "\(String(describing: error))")
+        #expect(error?.reason.description.contains("is a directory") == true, "\(String(describing: error))")
     }
 
     @Test(
@@ -44,7 +45,7 @@ struct BrokenFileTests {
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let error = loadError(path)
         #expect(error?.source == path)
-        #expect(error?.reason.contains(where_) == true, "\(String(describing: error))")
+        #expect(error?.reason.description.contains(where_) == true, "\(String(describing: error))")
     }
 
     @Test("a FIFO named as the configuration is refused at once, not waited on", .timeLimit(.minutes(1)))
@@ -54,7 +55,7 @@ struct BrokenFileTests {
         let path = directory + "/station-agent.toml"
         #expect(mkfifo(path, 0o600) == 0)
         let error = loadError(path)
-        #expect(error?.reason.contains("not a regular file") == true, "\(String(describing: error))")
+        #expect(error?.reason.description.contains("not a regular file") == true, "\(String(describing: error))")
     }
 
     @Test("a file over 1 MiB is refused, not read in part")
@@ -67,7 +68,7 @@ struct BrokenFileTests {
         try text.write(toFile: path, atomically: false, encoding: .utf8)
         #expect(text.utf8.count > StationConfig.configurationSizeLimit)
         let error = loadError(path)
-        #expect(error?.reason.contains("larger than 1 MiB") == true, "\(String(describing: error))")
+        #expect(error?.reason.description.contains("larger than 1 MiB") == true, "\(String(describing: error))")
     }
 
     @Test("an unquoted Chinese value gets a hint to quote it")
@@ -75,8 +76,8 @@ struct BrokenFileTests {
         let error = #expect(throws: ConfigurationError.self) {
             _ = try StationConfiguration.parse("station_id = \"xiaohu\"\nstation_name = 小湖村\n", source: "x.toml", environment: environment)
         }
-        #expect(error?.reason.contains("line 2") == true, "\(String(describing: error))")
-        #expect(error?.reason.contains("write station_name = \"小湖村\"") == true, "\(String(describing: error))")
+        #expect(error?.reason.description.contains("line 2") == true, "\(String(describing: error))")
+        #expect(error?.reason.description.contains("write station_name = \"小湖村\"") == true, "\(String(describing: error))")
     }
 
     @Test("a data_dir that leads to a system directory through a link is refused")
@@ -89,7 +90,7 @@ struct BrokenFileTests {
                 _ = try StationConfiguration.parse("data_dir = \"\(value)\"\n", source: directory + "/c.toml", environment: environment)
             }
             #expect(error?.key == "data_dir")
-            #expect(error?.reason.contains("leads to /etc") == true, "\(String(describing: error))")
+            #expect(error?.reason.description.contains("leads to /etc") == true, "\(String(describing: error))")
         }
     }
 
@@ -101,7 +102,7 @@ struct BrokenFileTests {
             _ = try StationConfiguration.parse("outbox_dir = \"\(path)\"\n", source: "/srv/station/c.toml", environment: environment)
         }
         #expect(error?.key == "outbox_dir")
-        #expect(error?.reason.contains("home") == true, "\(String(describing: error))")
+        #expect(error?.reason.description.contains("home") == true, "\(String(describing: error))")
     }
 
     @Test("a home directory's ordinary folder is allowed")

@@ -1,3 +1,4 @@
+import HumanWords
 import Testing
 import StationConfig
 import ParcelRules
@@ -66,7 +67,7 @@ struct ConfigurationTests {
                 "[[devices]]\nname = \"cam\"\nvendor_id = \"046d\"\nprotocol = \"uvc\"\n", source: nil, environment: environment)
             Issue.record("a uvc device was accepted")
         } catch {
-            #expect(error.reason.contains("not supported by this version yet"), "\(error)")
+            #expect(error.reason.description.contains("not supported by this version yet"), "\(error)")
         }
     }
 
@@ -137,7 +138,7 @@ struct ConfigurationTests {
         }
         #expect(error?.key == key)
         #expect(error?.value == value)
-        #expect(error?.reason.contains(reason) == true, "\(String(describing: error))")
+        #expect(error?.reason.description.contains(reason) == true, "\(String(describing: error))")
         #expect(error?.description.hasPrefix("configuration error in /etc/station-agent/station-agent.toml: \(key)") == true)
     }
 
@@ -146,7 +147,7 @@ struct ConfigurationTests {
         let error = #expect(throws: ConfigurationError.self) {
             _ = try StationConfiguration.parse("station_id = \"abc\nfoo", source: "x.toml", environment: environment)
         }
-        #expect(error?.reason.contains("line 1") == true, "\(String(describing: error))")
+        #expect(error?.reason.description.contains("line 1") == true, "\(String(describing: error))")
     }
 
     @Test("a relative data_dir is relative to the configuration file")

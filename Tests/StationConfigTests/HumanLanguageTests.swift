@@ -1,3 +1,4 @@
+import HumanWords
 import Testing
 import StationConfig
 

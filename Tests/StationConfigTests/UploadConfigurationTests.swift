@@ -1,3 +1,4 @@
+import HumanWords
 import StationConfig
 import Testing
 
@@ -95,7 +96,7 @@ struct UploadConfigurationTests {
     func refused(_ text: String, _ key: String, _ words: String) {
         let error = refusal(text)
         #expect(error?.key == key, "\(String(describing: error))")
-        #expect(error?.reason.contains(words) == true, "\(String(describing: error))")
+        #expect(error?.reason.description.contains(words) == true, "\(String(describing: error))")
         #expect(error?.description.contains("abc") != true, "a secret written into the file is not echoed")
     }
 }

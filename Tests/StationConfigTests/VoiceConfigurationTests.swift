@@ -1,3 +1,4 @@
+import HumanWords
 import StationConfig
 import Testing
 
@@ -74,7 +75,7 @@ struct VoiceConfigurationTests {
     func refusals(body: String, key: String, reason: String) throws {
         let error = try #require(refusal("[voice]\n" + body))
         #expect(error.key == key, "\(error)")
-        #expect(error.reason.contains(reason), "\(error)")
+        #expect(error.reason.description.contains(reason), "\(error)")
         #expect(error.source == "/etc/station-agent/station-agent.toml")
     }
 

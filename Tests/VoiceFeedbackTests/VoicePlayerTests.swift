@@ -1,3 +1,4 @@
+import HumanWords
 import Logging
 import StationTestSupport
 import Synchronization
@@ -145,7 +146,7 @@ struct VoicePlayerTests {
             return
         }
         let problem = try #require(player.status.device.problem(pcm: "nonexistent"))
-        #expect(problem.what.hasPrefix("no sound device 'nonexistent'") && problem.fix.contains("aplay -l") && problem.fix.contains("[voice] pcm"))
+        #expect(problem.what.description.hasPrefix("no sound device 'nonexistent'") && problem.fix.description.contains("aplay -l") && problem.fix.description.contains("[voice] pcm"))
         let warnings = log.messages.filter { $0.hasPrefix("warning") }
         #expect(warnings.count == 1, "one warning, not one per prompt: \(warnings)")
         #expect(warnings.first?.contains("no sound device 'nonexistent'") == true)
