@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "ScanJournal",
             dependencies: [
-                "CSQLite", "Hashing", "ParcelRules", "StationTime", "SystemSupport", "TextEscaping",
+                "CSQLite", "HumanWords", "Hashing", "ParcelRules", "StationTime", "SystemSupport", "TextEscaping",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
@@ -104,7 +104,7 @@ let package = Package(
         .target(
             name: "CountReports",
             dependencies: [
-                "ScanJournal", "Hashing", "StationTime", "ParcelRules", "SystemSupport", "TextEscaping",
+                "HumanWords", "ScanJournal", "Hashing", "StationTime", "ParcelRules", "SystemSupport", "TextEscaping",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -197,14 +197,14 @@ let package = Package(
         .testTarget(name: "StationConfigTests", dependencies: ["HumanWords", "StationConfig"], swiftSettings: strictSettings),
         .testTarget(
             name: "ScanJournalTests",
-            dependencies: [
+            dependencies: ["HumanWords", 
                 "ScanJournal", "Hashing", "ParcelRules", "StationTime", "StationTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "CountReportsTests",
-            dependencies: [
+            dependencies: ["HumanWords", 
                 "CountReports", "Hashing", "ScanJournal", "ParcelRules", "StationTime", "StationTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,3 +1,4 @@
+public import HumanWords
 public import ScanJournal
 import Hashing
 import StationTime
@@ -53,9 +54,9 @@ public struct Verification: Sendable {
         public let kind: Kind
         /// The file concerned (a name in the outbox), if any.
         public let file: String?
-        public let detail: String
+        public let detail: Words
 
-        public init(kind: Kind, file: String?, detail: String) {
+        public init(kind: Kind, file: String?, detail: Words) {
             self.kind = kind
             self.file = file
             self.detail = detail
@@ -90,7 +91,7 @@ public struct Verification: Sendable {
         }
         guard let names else {
             result.problems.append(
-                Finding(kind: .unreadable, file: nil, detail: "\(settings.outbox.path): cannot list the outbox"))
+                Finding(kind: .unreadable, file: nil, detail: Words("\(settings.outbox.path): cannot list the outbox")))
             return result
         }
         func checkOutbox(_ names: [String]) -> Verification {
@@ -127,12 +128,12 @@ public struct Verification: Sendable {
             let integrity = try reader.integrity()
             guard integrity.isOK else {
                 return (integrity, [
-                    Finding(kind: .journal, file: nil, detail: "integrity check: " + integrity.messages.prefix(5).joined(separator: "; "))
+                    Finding(kind: .journal, file: nil, detail: Words("integrity check: \(integrity.messages.prefix(5).joined(separator: "; "))"))
                 ])
             }
             return (integrity, [])
         } catch {
-            return (nil, [Finding(kind: .journal, file: nil, detail: error.description)])
+            return (nil, [Finding(kind: .journal, file: nil, detail: Words("\(error)"))])
         }
     }
 
@@ -149,9 +150,9 @@ public struct Verification: Sendable {
         }
         do {
             let report = try reader.verifyChain(anchors: anchors)
-            return report.findings.map { Finding(kind: Finding.Kind($0.kind), file: nil, detail: $0.description) }
+            return report.findings.map { Finding(kind: Finding.Kind($0.kind), file: nil, detail: Words("\($0.kind.rawValue) at seq \($0.seq): \($0.detail)")) }
         } catch {
-            return [Finding(kind: .journal, file: nil, detail: "the hash chain could not be checked: \(error)")]
+            return [Finding(kind: .journal, file: nil, detail: Words("the hash chain could not be checked: \(error)"))]
         }
     }
 
@@ -167,7 +168,7 @@ public struct Verification: Sendable {
             let list = others[id]!
             return Finding(
                 kind: .otherStation, file: list[0],
-                detail: "\(list.count) count file(s) of station '\(id)', not this station '\(stationID)': they cannot be checked here; if station_id was changed, move them out of the outbox (and their lines out of SHA256SUMS)")
+                detail: Words("\(list.count) count file(s) of station '\(id)', not this station '\(stationID)': they cannot be checked here; if station_id was changed, move them out of the outbox (and their lines out of SHA256SUMS)"))
         }
     }
 
@@ -187,7 +188,7 @@ public struct Verification: Sendable {
                 result.problems.append(
                     Finding(
                         kind: .notBegun, file: outbox.paths(stationID: settings.stationID, date: date).json.split(separator: "/").last.map(String.init),
-                        detail: "a count file for \(date), a day that has not begun (today is \(today)): it cannot hold real counts; remove it"))
+                        detail: Words("a count file for \(date), a day that has not begun (today is \(today)): it cannot hold real counts; remove it")))
                 continue
             }
             let closed = settings.isClosed(date, nowNanos: nowNanos)
@@ -195,7 +196,7 @@ public struct Verification: Sendable {
             do {
                 expected = try settings.document(for: date, reader: reader, nowNanos: nowNanos)
             } catch {
-                result.problems.append(Finding(kind: .journal, file: nil, detail: "\(date): \(error)"))
+                result.problems.append(Finding(kind: .journal, file: nil, detail: Words("\(date): \(error)")))
                 continue
             }
             let paths = outbox.paths(stationID: settings.stationID, date: date)
@@ -207,21 +208,21 @@ public struct Verification: Sendable {
             // written with its JSON and compared the same way.
             var reference = expected
             var asOfSeq: Int64?
-            var unchecked: String?
+            var unchecked: Words?
             if !closed, let expectedLast = expected.counts.lastSeq, files[date]!.json, let bytes = AtomicFile.read(paths.json) {
                 let text = String(decoding: bytes, as: UTF8.self)
                 // A file written before the day's first event says `"last_seq": null`: as of no event of the day.
                 let fileLast = CountDocument.lastSeq(inJSON: text) ?? 0
                 if fileLast < expectedLast {
                     if expected.counts.correctedEvents > 0 {
-                        unchecked = "the day holds clock-corrected events, so it cannot be recomputed as of seq \(fileLast)"
+                        unchecked = Words("the day holds clock-corrected events, so it cannot be recomputed as of seq \(fileLast)")
                     } else if let stock = CountDocument.stock(inJSON: text) {
                         do {
                             reference = try settings.document(
                                 for: date, throughSeq: fileLast, stock: stock, reader: reader, nowNanos: nowNanos)
                             asOfSeq = fileLast
                         } catch {
-                            result.problems.append(Finding(kind: .journal, file: nil, detail: "\(date): \(error)"))
+                            result.problems.append(Finding(kind: .journal, file: nil, detail: Words("\(date): \(error)")))
                             continue
                         }
                     }
@@ -231,7 +232,7 @@ public struct Verification: Sendable {
                 let name = isJSON ? expected.jsonFileName : expected.csvFileName
                 guard isJSON ? files[date]!.json : files[date]!.csv else { continue }
                 guard let bytes = AtomicFile.read(path) else {
-                    result.problems.append(Finding(kind: .unreadable, file: name, detail: "cannot read \(path)"))
+                    result.problems.append(Finding(kind: .unreadable, file: name, detail: Words("cannot read \(path)")))
                     continue
                 }
                 result.filesChecked += 1
@@ -244,7 +245,7 @@ public struct Verification: Sendable {
                     wanted.header.isFinal = flag ?? closed
                     if closed && flag == false {
                         result.problems.append(
-                            Finding(kind: .notFinal, file: name, detail: "the day is over but the file says \"final\": false"))
+                            Finding(kind: .notFinal, file: name, detail: Words("the day is over but the file says \"final\": false")))
                     }
                 }
                 let expectedText = isJSON ? wanted.json : wanted.csv
@@ -254,16 +255,16 @@ public struct Verification: Sendable {
                         result.notes.append(
                             Finding(
                                 kind: .olderThanJournal, file: name,
-                                detail: "events came after this file was written and \(unchecked); the running agent rewrites it within count_refresh_seconds (\(detail))"))
+                                detail: Words("events came after this file was written and \(unchecked); the running agent rewrites it within count_refresh_seconds (\(detail))")))
                     } else {
                         result.problems.append(
-                            Finding(kind: .differs, file: name, detail: asOfSeq.map { "as of seq \($0), the event it counted to: " } .map { $0 + detail } ?? detail))
+                            Finding(kind: .differs, file: name, detail: asOfSeq.map { Words("as of seq \($0), the event it counted to: \(detail)") } ?? detail))
                     }
                 } else if let asOfSeq {
                     result.notes.append(
                         Finding(
                             kind: .olderThanJournal, file: name,
-                            detail: "written before the newest events: it matches the journal as of seq \(asOfSeq) (its stock numbers as written); the running agent rewrites it within count_refresh_seconds"))
+                            detail: Words("written before the newest events: it matches the journal as of seq \(asOfSeq) (its stock numbers as written); the running agent rewrites it within count_refresh_seconds")))
                 }
             }
         }
@@ -280,12 +281,12 @@ public struct Verification: Sendable {
                 let paths = settings.outbox.paths(stationID: settings.stationID, date: date)
                 for (has, path) in [(entry.json, paths.json), (entry.csv, paths.csv)] where !has {
                     let name = String(path.split(separator: "/").last ?? "")
-                    let finding = Finding(kind: .missing, file: name, detail: "\(date) has events but no \(name)")
+                    let finding = Finding(kind: .missing, file: name, detail: Words("\(date) has events but no \(name)"))
                     if settings.isClosed(date, nowNanos: nowNanos) { result.problems.append(finding) } else { result.notes.append(finding) }
                 }
             }
         } catch {
-            result.problems.append(Finding(kind: .journal, file: nil, detail: error.description))
+            result.problems.append(Finding(kind: .journal, file: nil, detail: Words("\(error)")))
         }
         return result
     }
@@ -297,27 +298,27 @@ public struct Verification: Sendable {
         guard Set(names).contains(OutboxDirectory.checksumFileName) else {
             if !countFileNames.isEmpty {
                 problems.append(
-                    Finding(kind: .checksumFileMissing, file: OutboxDirectory.checksumFileName, detail: "no SHA256SUMS in \(outbox.path)"))
+                    Finding(kind: .checksumFileMissing, file: OutboxDirectory.checksumFileName, detail: Words("no SHA256SUMS in \(outbox.path)")))
             }
             return problems
         }
         let sums = outbox.readChecksums()
         for line in sums.malformedLines {
-            problems.append(Finding(kind: .checksumMalformed, file: OutboxDirectory.checksumFileName, detail: "not a sha256sum line: \(line)"))
+            problems.append(Finding(kind: .checksumMalformed, file: OutboxDirectory.checksumFileName, detail: Words("not a sha256sum line: \(line)")))
         }
         for name in sums.entries.keys.sorted() {
             guard let bytes = AtomicFile.read(outbox.path + "/" + name) else {
-                problems.append(Finding(kind: .checksumMissingFile, file: name, detail: "listed in SHA256SUMS but not in the outbox"))
+                problems.append(Finding(kind: .checksumMissingFile, file: name, detail: Words("listed in SHA256SUMS but not in the outbox")))
                 continue
             }
             let digest = SHA256.hexDigest(bytes)
             if digest != sums.entries[name] {
                 problems.append(
-                    Finding(kind: .checksumMismatch, file: name, detail: "SHA256SUMS says \(sums.entries[name]!), the file's is \(digest)"))
+                    Finding(kind: .checksumMismatch, file: name, detail: Words("SHA256SUMS says \(sums.entries[name]!), the file's is \(digest)")))
             }
         }
         for name in countFileNames where sums.entries[name] == nil {
-            problems.append(Finding(kind: .checksumUnlisted, file: name, detail: "not listed in SHA256SUMS"))
+            problems.append(Finding(kind: .checksumUnlisted, file: name, detail: Words("not listed in SHA256SUMS")))
         }
         return problems
     }
@@ -325,21 +326,21 @@ public struct Verification: Sendable {
     /// Temporary files an interrupted write left (a note: the next write replaces them).
     public static func checkLeftovers(names: [String]) -> [Finding] {
         names.filter { $0.hasPrefix(".") && $0.hasSuffix(".tmp") }.map {
-            Finding(kind: .leftoverTemporary, file: $0, detail: "a temporary file left by an interrupted write (replaced at the next write)")
+            Finding(kind: .leftoverTemporary, file: $0, detail: Words("a temporary file left by an interrupted write (replaced at the next write)"))
         }
     }
 
-    static func firstDifference(found: String, expected: String) -> String {
+    static func firstDifference(found: String, expected: String) -> Words {
         let foundLines = found.split(separator: "\n", omittingEmptySubsequences: false)
         let expectedLines = expected.split(separator: "\n", omittingEmptySubsequences: false)
         for index in 0..<max(foundLines.count, expectedLines.count) {
-            let a = index < foundLines.count ? String(foundLines[index]) : "<end of file>"
-            let b = index < expectedLines.count ? String(expectedLines[index]) : "<end of file>"
+            let a = index < foundLines.count ? Words.verbatim(String(foundLines[index]).trimmingSpaces) : Words("<end of file>")
+            let b = index < expectedLines.count ? Words.verbatim(String(expectedLines[index]).trimmingSpaces) : Words("<end of file>")
             if a != b {
-                return "line \(index + 1): file has \(a.trimmingSpaces), the journal gives \(b.trimmingSpaces)"
+                return Words("line \(index + 1): file has \(a), the journal gives \(b)")
             }
         }
-        return "the files differ"
+        return Words("the files differ")
     }
 }
 

@@ -1,3 +1,4 @@
+public import HumanWords
 import CSQLite
 import Hashing
 
@@ -23,7 +24,7 @@ public struct ChainFinding: Sendable, Hashable, CustomStringConvertible {
     /// The first sequence number concerned.
     public var seq: Int64
     /// In words, for `verify`'s output.
-    public var detail: String
+    public var detail: Words
 
     public var description: String { "\(kind.rawValue) at seq \(seq): \(detail)" }
 }
@@ -113,16 +114,14 @@ extension JournalReader {
                     report.findings.append(
                         ChainFinding(
                             kind: .tailCut, seq: (report.lastSeq ?? 0) + 1,
-                            detail: "the journal ends at seq \(report.lastSeq ?? 0), but \(anchor.source) records the "
-                                + "chain at seq \(anchor.seq): events \((report.lastSeq ?? 0) + 1)…\(anchor.seq) were cut off"))
+                            detail: Words("the journal ends at seq \(report.lastSeq ?? 0), but \(anchor.source) records the chain at seq \(anchor.seq): events \((report.lastSeq ?? 0) + 1)…\(anchor.seq) were cut off")))
                     break
                 }
                 if let hash = hashes[anchor.seq], hash != anchor.hash {
                     report.findings.append(
                         ChainFinding(
                             kind: .anchorMismatch, seq: anchor.seq,
-                            detail: "\(anchor.source) records the chain at seq \(anchor.seq) as \(Hex.encode(anchor.hash)), "
-                                + "the journal has \(Hex.encode(hash)): the journal was rewritten after that file"))
+                            detail: Words("\(anchor.source) records the chain at seq \(anchor.seq) as \(Hex.encode(anchor.hash)), the journal has \(Hex.encode(hash)): the journal was rewritten after that file")))
                 }
             }
             return report
@@ -167,10 +166,11 @@ extension JournalReader {
     {
         if row.seq != previous.seq + 1 {
             let first = previous.seq + 1
-            let span = row.seq - 1 == first ? "event \(first) is" : "events \(first)…\(row.seq - 1) are"
             return ChainFinding(
-                kind: .missing, seq: first, detail: "\(span) missing: deleted from the journal (seq jumps from "
-                    + "\(previous.seq) to \(row.seq))")
+                kind: .missing, seq: first,
+                detail: row.seq - 1 == first
+                    ? Words("event \(first) is missing: deleted from the journal (seq jumps from \(previous.seq) to \(row.seq))")
+                    : Words("events \(first)…\(row.seq - 1) are missing: deleted from the journal (seq jumps from \(previous.seq) to \(row.seq))"))
         }
         if EventChain.link(previous.hash, row.canonical) == row.stored { return nil }
         if let next {
@@ -180,31 +180,31 @@ extension JournalReader {
             {
                 return ChainFinding(
                     kind: .reordered, seq: row.seq,
-                    detail: "events \(row.seq) and \(next.seq) are out of order (their sequence numbers were swapped)")
+                    detail: Words("events \(row.seq) and \(next.seq) are out of order (their sequence numbers were swapped)"))
             }
             // `row` does not belong: `next` chains from `previous` (the rows after `row` were renumbered around it).
             if EventChain.link(previous.hash, next.canonical(asSeq: row.seq)) == next.stored {
                 return ChainFinding(
                     kind: .inserted, seq: row.seq,
-                    detail: "event \(row.seq) was inserted: it is not part of the chain, which goes on without it")
+                    detail: Words("event \(row.seq) was inserted: it is not part of the chain, which goes on without it"))
             }
             if EventChain.link(row.stored, next.canonical) == next.stored {
                 return ChainFinding(
                     kind: .changed, seq: row.seq,
-                    detail: "event \(row.seq) was changed after it was recorded: its fields no longer match its hash")
+                    detail: Words("event \(row.seq) was changed after it was recorded: its fields no longer match its hash"))
             }
         } else if row.stored.count != SHA256.byteCount {
             return ChainFinding(
                 kind: .inserted, seq: row.seq,
-                detail: "event \(row.seq) was inserted: it has no hash of the chain of its own")
+                detail: Words("event \(row.seq) was inserted: it has no hash of the chain of its own"))
         } else if try isDuplicateHash(row) {
             return ChainFinding(
                 kind: .inserted, seq: row.seq,
-                detail: "event \(row.seq) was inserted: it has no hash of the chain of its own")
+                detail: Words("event \(row.seq) was inserted: it has no hash of the chain of its own"))
         }
         return ChainFinding(
             kind: .changed, seq: row.seq,
-            detail: "event \(row.seq) was changed after it was recorded: its fields no longer match its hash")
+            detail: Words("event \(row.seq) was changed after it was recorded: its fields no longer match its hash"))
     }
 
     /// Whether another event holds the same hash (a row copied to make an insertion look chained).

@@ -30,49 +30,64 @@ struct VerifyCommand: AsyncParsableCommand {
         } catch .noJournal(let path) {
             let files = settings.outbox.countFiles(stationID: settings.stationID)
             if files.isEmpty {
-                result.notes.append(Verification.Finding(kind: .journal, file: nil, detail: "no journal at \(path) yet: nothing scanned, nothing to check"))
+                result.notes.append(Verification.Finding(kind: .journal, file: nil, detail: Words("no journal at \(path) yet: nothing scanned, nothing to check")))
             } else {
-                result.problems.append(Verification.Finding(kind: .journal, file: nil, detail: "no journal at \(path), but the outbox has count files"))
+                result.problems.append(Verification.Finding(kind: .journal, file: nil, detail: Words("no journal at \(path), but the outbox has count files")))
             }
         } catch {
-            result.problems.append(Verification.Finding(kind: .journal, file: nil, detail: error.description))
+            result.problems.append(Verification.Finding(kind: .journal, file: nil, detail: "\(error)"))
         }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(VerifyJSON(result, outbox: settings.outboxDirectory)), as: UTF8.self))
         } else {
-            print(Self.text(result, outbox: settings.outboxDirectory))
+            print(Self.text(result, outbox: settings.outboxDirectory, language: RunLanguage.current))
         }
         if !result.isOK {
             throw CLIError.problemFound(Words("verify found \(result.problems.count) problem(s)"))
         }
     }
 
-    static func text(_ result: Verification, outbox: String) -> String {
+    /// What each kind of finding is called in a table (in English its code, as `--json` carries it).
+    static let kindNames: [Verification.Finding.Kind: Words] = [
+        .journal: Words("journal"), .chainMissing: Words("events deleted"), .chainChanged: Words("event changed"),
+        .chainInserted: Words("event inserted"), .chainReordered: Words("events reordered"), .chainTailCut: Words("events cut off"),
+        .chainAnchorMismatch: Words("journal rewritten"), .differs: Words("differs"), .notFinal: Words("not final"),
+        .missing: Words("file missing"), .checksumMismatch: Words("checksum differs"), .checksumMissingFile: Words("listed, no file"),
+        .checksumUnlisted: Words("not in SHA256SUMS"), .checksumMalformed: Words("bad SHA256SUMS line"),
+        .checksumFileMissing: Words("no SHA256SUMS"), .unreadable: Words("unreadable"), .leftoverTemporary: Words("temporary file"),
+        .otherStation: Words("other station"), .notBegun: Words("day not begun"), .olderThanJournal: Words("older than journal"),
+    ]
+
+    static func text(_ result: Verification, outbox: String, language: HumanLanguage = .en) -> String {
+        func kind(_ finding: Verification.Finding) -> String {
+            language == .en ? finding.kind.rawValue : (kindNames[finding.kind]?.text(language) ?? finding.kind.rawValue)
+        }
         var lines: [String] = []
         if let journal = result.journal {
-            lines.append("journal   \(journal.isOK ? "ok" : "DAMAGED")  \(journal.path): schema \(journal.schemaVersion), \(journal.eventCount) events")
+            let state = journal.isOK ? Words("ok") : Words("DAMAGED")
+            lines.append(Words("journal   \(state)  \(journal.path): schema \(journal.schemaVersion), \(journal.eventCount) events").text(language))
         }
-        lines.append("outbox    \(outbox): \(result.filesChecked) count file(s) recomputed and compared")
+        lines.append(Words("outbox    \(outbox): \(result.filesChecked) count file(s) recomputed and compared").text(language))
         if !result.problems.isEmpty {
             lines.append("")
-            lines.append("PROBLEMS")
-            lines.append(TextTable.render(result.problems.map { [$0.kind.rawValue, $0.file ?? "-", $0.detail] }))
+            lines.append(Words("PROBLEMS").text(language))
+            lines.append(TextTable.render(result.problems.map { [kind($0), $0.file ?? "-", $0.detail.text(language)] }))
         }
         if !result.notes.isEmpty {
             lines.append("")
-            lines.append("notes")
-            lines.append(TextTable.render(result.notes.map { [$0.kind.rawValue, $0.file ?? "-", $0.detail] }))
+            lines.append(Words("notes").text(language))
+            lines.append(TextTable.render(result.notes.map { [kind($0), $0.file ?? "-", $0.detail.text(language)] }))
         }
         lines.append("")
-        let unchecked = result.notes.filter { $0.kind == .olderThanJournal && !$0.detail.contains("it matches the journal as of seq") }.count
+        let unchecked = result.notes.filter { $0.kind == .olderThanJournal && !$0.detail.description.contains("it matches the journal as of seq") }.count
         if !result.isOK {
-            lines.append("FAILED: \(result.problems.count) problem(s).")
+            lines.append(Words("FAILED: \(result.problems.count) problem(s).").text(language))
         } else if unchecked > 0 {
-            lines.append("OK, with \(unchecked) file(s) of an open day not compared (see the notes): every other count file matches the journal.")
+            lines.append(Words("OK, with \(unchecked) file(s) of an open day not compared (see the notes): every other count file matches the journal.").text(language))
         } else {
-            lines.append("OK: every count file matches the journal.")
+            lines.append(Words("OK: every count file matches the journal.").text(language))
         }
         return lines.joined(separator: "\n")
     }
@@ -112,7 +127,7 @@ struct VerifyJSON: Encodable {
             Journal(path: $0.path, ok: $0.isOK, schema_version: $0.schemaVersion, event_count: $0.eventCount)
         }
         files_checked = result.filesChecked
-        problems = result.problems.map { Finding(kind: $0.kind.rawValue, file: $0.file, detail: $0.detail) }
-        notes = result.notes.map { Finding(kind: $0.kind.rawValue, file: $0.file, detail: $0.detail) }
+        problems = result.problems.map { Finding(kind: $0.kind.rawValue, file: $0.file, detail: $0.detail.description) }
+        notes = result.notes.map { Finding(kind: $0.kind.rawValue, file: $0.file, detail: $0.detail.description) }
     }
 }

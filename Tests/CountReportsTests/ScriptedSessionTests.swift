@@ -1,3 +1,4 @@
+import HumanWords
 import Foundation
 import CountReports
 import Hashing
@@ -327,7 +328,7 @@ struct ScriptedSessionTests {
         #expect(result.problems.map(\.kind.rawValue).sorted() == ["checksum-mismatch", "differs"])
         let differs = try #require(result.problems.first { $0.kind.rawValue == "differs" })
         #expect(differs.file == "yq-xiaohu_2026-11-01.json")
-        #expect(differs.detail.contains("\"inbound\": 6") && differs.detail.contains("\"inbound\": 5"))
+        #expect(differs.detail.description.contains("\"inbound\": 6") && differs.detail.description.contains("\"inbound\": 5"))
         #expect(result.problems.first { $0.kind.rawValue == "checksum-mismatch" }?.file == "yq-xiaohu_2026-11-02.csv")
 
         // A missing file of a day with events, and a day left non-final.

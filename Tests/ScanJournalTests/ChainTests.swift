@@ -1,3 +1,4 @@
+import HumanWords
 import Hashing
 import ParcelRules
 import ScanJournal
@@ -153,7 +154,7 @@ struct ChainTests {
         let cut = try JournalReader(dataDirectory: directory.dataDirectory).verifyChain(anchors: [anchor])
         #expect(cut.findings.map(\.kind) == [.tailCut])
         #expect(cut.findings.first?.seq == last - 2)
-        #expect(cut.findings.first?.detail.contains("st_2026-11-30.json") == true)
+        #expect(cut.findings.first?.detail.description.contains("st_2026-11-30.json") == true)
 
         // New events after the cut chain on from the shortened journal: the anchor's hash then differs.
         let reopened = try ScanJournal(dataDirectory: directory.dataDirectory)
