@@ -114,7 +114,7 @@ let package = Package(
         .target(
             name: "CountUpload",
             dependencies: [
-                "CountReports", "Hashing", "ScanJournal", "StationTime", "StoreClient", "SystemSupport",
+                "CountReports", "HumanWords", "Hashing", "ScanJournal", "StationTime", "StoreClient", "SystemSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -211,7 +211,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "CountUploadTests",
-            dependencies: ["CountUpload", "CountReports", "StoreClient", "StationTestSupport"],
+            dependencies: ["HumanWords", "CountUpload", "CountReports", "StoreClient", "StationTestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "USBTransportTests",

@@ -1,3 +1,4 @@
+import HumanWords
 public import Logging
 public import ServiceLifecycle
 import ScanJournal
@@ -124,7 +125,7 @@ public final class UploadService: Service, Sendable {
                 }
                 state.reportedKind = nil
                 state.failures = pass.ledgerFailure == nil ? 0 : state.failures + 1
-                state.status.problem = pass.ledgerFailure == nil ? (pass.skipped.isEmpty ? nil : pass.skipped.values.first?.statusWords) : "the upload ledger cannot be written"
+                state.status.problem = pass.ledgerFailure == nil ? (pass.skipped.isEmpty ? nil : pass.skipped.values.first?.statusWords) : Words("the upload ledger cannot be written")
                 if pass.waiting.isEmpty {
                     state.status.waitingSinceNanos = nil
                     state.status.allSentAtNanos = now

@@ -178,14 +178,14 @@ extension Doctor {
         var status = UploadStatus()
         status.waiting = waiting.count
         status.waitingSinceNanos = problem?.sinceNanos
-        status.problem = problem.map { _ in "see the upload store line" }
+        status.problem = problem.map { _ in Words("see the upload store line") }
         let finalWaiting = waiting.filter(\.file.isFinal).count
         let line = status.line(nowNanos: SystemClock.wallNanos())
         if finalWaiting > 0 || problem != nil {
-            let closed: Words = problem.map { "\(Words.verbatim(line)) (\(finalWaiting) of closed days); last problem: \($0.message)" } ?? "\(Words.verbatim(line)) (\(finalWaiting) of closed days)"
+            let closed: Words = problem.map { "\(line) (\(finalWaiting) of closed days); last problem: \($0.message)" } ?? "\(line) (\(finalWaiting) of closed days)"
             return DoctorCheck("upload backlog", .warn, closed,
                 fix: "the running agent sends them by itself once the store answers; station-agent upload sends them now")
         }
-        return DoctorCheck("upload backlog", .pass, "\(Words.verbatim(line)) (today's files, sent at the next refresh)")
+        return DoctorCheck("upload backlog", .pass, "\(line) (today's files, sent at the next refresh)")
     }
 }

@@ -1,3 +1,4 @@
+public import HumanWords
 public import Logging
 public import ParcelRules
 public import StationConfig
@@ -54,10 +55,10 @@ public final class SpokenVerdicts: Sendable {
     public var status: VoiceStatus? { player.withLock { $0 }?.status }
 
     /// For systemd's STATUS= line: what is wrong with the voice, nil while it is off or well.
-    public var statusLine: String? {
+    public var statusLine: Words? {
         guard let status else { return nil }
-        if let problem = status.device.problem(pcm: status.pcm) { return "voice silent: \(problem.what)" }
-        if !status.promptProblems.isEmpty { return "voice: \(status.promptProblems.count) prompt(s) missing" }
+        if let problem = status.device.problem(pcm: status.pcm) { return Words("voice silent: \(problem.what)") }
+        if !status.promptProblems.isEmpty { return Words("voice: \(status.promptProblems.count) prompt(s) missing") }
         return nil
     }
 

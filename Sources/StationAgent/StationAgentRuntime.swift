@@ -1,3 +1,4 @@
+public import HumanWords
 public import Logging
 import ScanJournal
 public import ServiceLifecycle
@@ -26,7 +27,7 @@ public enum StationAgentRuntime {
         extraServices: @Sendable (StationConfiguration) -> [any Service] = { _ in [] },
         onReload: @escaping ReloadHook = { _ in },
         onStop: StopHook = { _ in },
-        extraStatus: @escaping @Sendable () -> String? = { nil }
+        extraStatus: @escaping @Sendable () -> Words? = { nil }
     ) async throws {
         let notifier = SystemdNotifier(environment: environment)
         let rules = Mutex(ScanRules(configuration: initial.ruleConfiguration))
@@ -41,6 +42,8 @@ public enum StationAgentRuntime {
                 }
             },
             published: { journal in journal.rules = rules.withLock { $0 } })
+        // The language of the STATUS line: the configuration's (a reload may change it), else the locale's.
+        let language = Mutex(HumanLanguage.resolve(config: initial, environment: environment))
         // [voice]: a thread of its own that speaks the verdicts; never on the scan path.
         let voice = SpokenVerdicts(initial.voice, logger: logger)
         defer { voice.stop() }
@@ -53,13 +56,17 @@ public enum StationAgentRuntime {
             rules.withLock { $0 = freshRules }
             gate.current?.rules = freshRules
             voice.configure(fresh.voice)
+            language.withLock { $0 = HumanLanguage.resolve(config: fresh, environment: environment) }
             onReload(fresh)
         }
         let watchdog = WatchdogService(
             notifier: notifier, devices: devices, gate: gate, logger: logger,
+            language: { language.withLock { $0 } },
             extraStatus: {
-                let parts = [extraStatus(), voice.statusLine].compactMap { $0 }
-                return parts.isEmpty ? nil : parts.joined(separator: "; ")
+                switch (extraStatus(), voice.statusLine) {
+                case let (upload?, voice?): Words("\(upload); \(voice)")
+                case let (upload, voice): upload ?? voice
+                }
             })
         // Shut down in reverse order: the watchdog, reload and devices (readers stop, their last
         // scans commit) go before the journal.
@@ -71,7 +78,7 @@ public enum StationAgentRuntime {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         // Up at once: scanners are read while the journal is opened and checked (see JournalGate).
-        notifier.ready(status: "started; opening the journal")
+        notifier.ready(status: Words("started; opening the journal").text(language.withLock { $0 }))
         do {
             try await group.run()
         } catch {
@@ -258,12 +265,15 @@ final class WatchdogService: Service, Sendable {
     let clock: any StationClock = SystemClock()
     let logger: Logger
     /// More of the STATUS line (the uploader's state), if any.
-    let extraStatus: @Sendable () -> String?
+    let extraStatus: @Sendable () -> Words?
+    /// The language of the STATUS line (the configuration's, SPEC §2).
+    let language: @Sendable () -> HumanLanguage
 
     init(
         notifier: SystemdNotifier, devices: DeviceService, gate: JournalGate, logger: Logger,
-        extraStatus: @escaping @Sendable () -> String? = { nil }
+        language: @escaping @Sendable () -> HumanLanguage = { .en }, extraStatus: @escaping @Sendable () -> Words? = { nil }
     ) {
+        self.language = language
         self.notifier = notifier
         self.devices = devices
         self.gate = gate
@@ -278,16 +288,16 @@ final class WatchdogService: Service, Sendable {
         while !Task.isCancelledOrShuttingDown {
             // The device manager is an actor: an answer here means its loop is alive.
             let scanners = await devices.current?.connectedScanners ?? []
-            let status: String
+            let status: Words
             let wait: Duration
             if let journal = gate.current {
                 status = await journalStatus(journal, scanners: scanners, wasSynchronized: &wasSynchronized)
                 wait = interval
             } else {
-                status = "\(scanners.count) scanner(s) connected; opening the journal (checking its integrity), scans wait"
+                status = Words("\(scanners.count) scanner(s) connected; opening the journal (checking its integrity), scans wait")
                 wait = .seconds(1)
             }
-            let fullStatus = extraStatus().map { status + "; " + $0 } ?? status
+            let fullStatus = (extraStatus().map { Words("\(status); \($0)") } ?? status).text(language())
             if fullStatus != lastStatus {
                 notifier.status(fullStatus)
                 lastStatus = fullStatus
@@ -299,7 +309,7 @@ final class WatchdogService: Service, Sendable {
 
     /// Tells the journal when the clock has become synchronised, reports a journal that cannot commit, and returns
     /// the STATUS= line.
-    private func journalStatus(_ journal: ScanJournal, scanners: [String], wasSynchronized: inout Bool?) async -> String {
+    private func journalStatus(_ journal: ScanJournal, scanners: [String], wasSynchronized: inout Bool?) async -> Words {
         let statistics = journal.statistics
         let reading = clock.now()
         if reading.isSynchronized != wasSynchronized {
@@ -318,8 +328,12 @@ final class WatchdogService: Service, Sendable {
         if statistics.pending > 0, let failure = statistics.lastFailure {
             logger.error("journal cannot commit (\(statistics.pending) scans held in memory): \(failure)")
         }
-        return "\(scanners.count) scanner(s) connected\(scanners.isEmpty ? "" : ": " + scanners.joined(separator: ", ")); \(statistics.acceptedScans) scan(s) accepted since start"
-            + (statistics.pending > 0 ? "; \(statistics.pending) NOT yet committed" : "")
+        let connected = scanners.isEmpty
+            ? Words("\(scanners.count) scanner(s) connected")
+            : Words("\(scanners.count) scanner(s) connected: \(scanners.joined(separator: ", "))")
+        return statistics.pending > 0
+            ? Words("\(connected); \(statistics.acceptedScans) scan(s) accepted since start; \(statistics.pending) NOT yet committed")
+            : Words("\(connected); \(statistics.acceptedScans) scan(s) accepted since start")
     }
 }
 

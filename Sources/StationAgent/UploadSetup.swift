@@ -1,3 +1,4 @@
+public import HumanWords
 import CountUpload
 import CountReports
 public import Logging
@@ -137,7 +138,7 @@ public final class AgentUploadService: Service, Sendable {
     public func trigger() { service.value?.trigger() }
 
     /// For the STATUS line: nil until the uploader runs.
-    public func statusLine() -> String? {
+    public func statusLine() -> Words? {
         service.value.map { $0.status.line(nowNanos: SystemClock.wallNanos()) }
     }
 

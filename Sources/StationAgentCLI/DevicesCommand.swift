@@ -35,27 +35,38 @@ struct DevicesCommand: AsyncParsableCommand {
             let data = try encoder.encode(reports.map(DeviceJSON.init))
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print(table(reports))
+            print(Self.table(reports, language: RunLanguage.current))
         }
         if !USBContext.hasUSBDeviceFileSystem {
-            writeStandardError(
-                "note: this machine has no /dev/bus/usb: no USB host controller is visible here "
-                    + "(a container without the host's /dev/bus/usb, or no USB driver loaded)\n")
+            writeStandardError(Words("note: this machine has no /dev/bus/usb: no USB host controller is visible here (a container without the host's /dev/bus/usb, or no USB driver loaded)").text(RunLanguage.current) + "\n")
         }
     }
 
-    private func table(_ reports: [DeviceReport]) -> String {
-        var rows = [["PORT", "BUS:ADDR", "ID", "DEVICE", "SERIAL", "MATCHED", "PROTOCOL", "ROLE", "ACCESS"]]
+    /// The device table; its headers, roles and access in `language` (the codes stay as `--json` has them).
+    static func table(_ reports: [DeviceReport], language: HumanLanguage = .en) -> String {
+        let headers: [Words] = [
+            Words("PORT"), Words("BUS:ADDR"), Words("ID"), Words("DEVICE"), Words("SERIAL"), Words("MATCHED"), Words("PROTOCOL"),
+            Words("ROLE"), Words("ACCESS"),
+        ]
+        let roles: [String: Words] = ["inbound": Words("inbound"), "outbound": Words("outbound"), "switchable": Words("switchable")]
+        let access: [String: Words] = [
+            "ok": Words("usable"), "busy": Words("busy"), "no-permission": Words("no permission"), "driver-bound": Words("driver bound"),
+        ]
+        func said(_ code: String?, _ names: [String: Words]) -> String {
+            guard let code else { return "-" }
+            return language == .en ? code : (names[code]?.text(language) ?? code)
+        }
+        var rows = [headers.map { $0.text(language) }]
         for report in reports {
             let info = report.info
             let name = [info.manufacturer, info.product].compactMap { $0 }.joined(separator: " ")
             rows.append([
                 info.port, "\(info.id.bus):\(info.id.address)", info.vidPid, name.isEmpty ? "-" : name,
                 info.serial ?? "-", report.matched ?? "-", report.scannerProtocol?.rawValue ?? "-",
-                report.role?.rawValue ?? "-", report.access.rawValue,
+                said(report.role?.rawValue, roles), said(report.access.rawValue, access),
             ])
         }
-        if reports.isEmpty { return "No USB devices found." }
+        if reports.isEmpty { return Words("No USB devices found.").text(language) }
         return TextTable.render(rows)
     }
 }

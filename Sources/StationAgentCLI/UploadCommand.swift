@@ -78,7 +78,11 @@ struct UploadCommand: AsyncParsableCommand {
                 }
                 pass = done
                 if let offset = client.clockOffsetSeconds, abs(offset) >= 60 {
-                    writeStandardError("note: this box's clock is \(UploadStatus.age(abs(offset) * 1_000_000_000)) \(offset > 0 ? "behind" : "ahead of") the county store's: the upload was signed with the store's time; set the clock (timedatectl, or network time)\n")
+                    let age = UploadStatus.age(abs(offset) * 1_000_000_000)
+                    let note = offset > 0
+                        ? Words("note: this box's clock is \(age) behind the county store's: the upload was signed with the store's time; set the clock (timedatectl, or network time)")
+                        : Words("note: this box's clock is \(age) ahead of the county store's: the upload was signed with the store's time; set the clock (timedatectl, or network time)")
+                    writeStandardError(note.text(RunLanguage.current) + "\n")
                 }
                 states = try uploader.states()
                 problem = try ledger.problem(target: upload.url)
@@ -89,14 +93,15 @@ struct UploadCommand: AsyncParsableCommand {
         if json {
             print(Self.json(states, problem: problem, target: upload.url, zone: zone))
         } else {
-            print(Self.table(states, zone: zone))
+            let language = RunLanguage.current
+            print(Self.table(states, zone: zone, language: language))
             if let pass {
-                print("\(pass.sent.count) file(s) sent now; \(pass.waiting.count) waiting.")
-                if let failure = pass.failure { print("Not sent: \(failure)") }
-                for (name, error) in pass.skipped.sorted(by: { $0.key < $1.key }) { print("\(name) not sent: \(error)") }
-                if let ledgerFailure = pass.ledgerFailure { print("Stopped: \(ledgerFailure)") }
+                print(Words("\(pass.sent.count) file(s) sent now; \(pass.waiting.count) waiting.").text(language))
+                if let failure = pass.failure { print(Words("Not sent: \(failure)").text(language)) }
+                for (name, error) in pass.skipped.sorted(by: { $0.key < $1.key }) { print(Words("\(name) not sent: \(error)").text(language)) }
+                if let ledgerFailure = pass.ledgerFailure { print(Words("Stopped: \(ledgerFailure)").text(language)) }
             } else if let problem {
-                print("Waiting since \(zone.rfc3339(utcNanos: problem.sinceNanos)) (\(problem.attempts) attempt(s)): \(problem.message)")
+                print(Words("Waiting since \(zone.rfc3339(utcNanos: problem.sinceNanos)) (\(problem.attempts) attempt(s)): \(problem.message)").text(language))
             }
         }
         if let pass, !pass.waiting.isEmpty || pass.ledgerFailure != nil {
@@ -104,12 +109,15 @@ struct UploadCommand: AsyncParsableCommand {
         }
     }
 
-    static func table(_ states: [UploadFileState], zone: StationTimeZone) -> String {
-        guard !states.isEmpty else { return "No count files in the outbox yet." }
-        var rows = [["file", "final", "state", "acknowledged at", "store's answer"]]
+    static func table(_ states: [UploadFileState], zone: StationTimeZone, language: HumanLanguage = .en) -> String {
+        guard !states.isEmpty else { return Words("No count files in the outbox yet.").text(language) }
+        let headers = [Words("file"), Words("final"), Words("state"), Words("acknowledged at"), Words("store's answer")]
+        let names: [String: Words] = ["acknowledged": Words("acknowledged"), "waiting": Words("waiting"), "changed": Words("changed")]
+        var rows = [headers.map { $0.text(language) }]
         for state in states {
+            let said = language == .en ? state.state.rawValue : (names[state.state.rawValue]?.text(language) ?? state.state.rawValue)
             rows.append([
-                state.file.name, state.file.isFinal ? "yes" : "no", state.state.rawValue,
+                state.file.name, (state.file.isFinal ? Words("yes") : Words("no")).text(language), said,
                 state.record.map { zone.rfc3339(utcNanos: $0.ackedAtNanos) } ?? "-",
                 state.record?.answer ?? "-",
             ])

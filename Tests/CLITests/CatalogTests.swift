@@ -74,6 +74,52 @@ struct CatalogTests {
         #expect(Words.verbatim("库 {1} {x").text(.zh) == "库 {1} {x")
     }
 
+    @Test("doctor, verify, upload --status, a configuration error and a usage error in Chinese; --json stays English", .timeLimit(.minutes(1)))
+    func technicianOutputInChinese() throws {
+        let directory = try scratchDirectory("catalog-doctor")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("station.toml").path
+        try "station_id = \"cat\"\ntimezone = \"Asia/Shanghai\"\ndata_dir = \"\(directory.path)/data\"\n"
+            .write(toFile: config, atomically: false, encoding: .utf8)
+        let chinese = ["LANG": "zh_CN.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""]
+        let english = ["LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""]
+        func agent(_ arguments: [String], _ environment: [String: String], config path: String? = nil) throws -> AgentProcess.Result {
+            try AgentProcess.agent(arguments + ["--config", path ?? config], environment: environment)
+        }
+        let doctor = try agent(["doctor"], chinese)
+        for word in ["通过", "配置", "时区", "日志库", "数据目录", "项通过"] {
+            #expect(doctor.standardOutput.contains(word), "\(word) in:\n\(doctor.standardOutput)")
+        }
+        for word in ["PASS", "WARN", "time zone", "data directory", "does not exist yet", "passed,"] {
+            #expect(!doctor.standardOutput.contains(word), "English \(word) in:\n\(doctor.standardOutput)")
+        }
+        let json = try agent(["doctor", "--json"], chinese).standardOutput
+        #expect(json.contains("\"time zone\"") && !json.contains("时区"), "\(json)")
+
+        #expect(try agent(["scan", "SF1000000000001", "--in"], english).status == 0)
+        let verify = try agent(["verify"], chinese)
+        #expect(verify.standardOutput.contains("日志库") && verify.standardOutput.contains("通过"), "\(verify.standardOutput)")
+        #expect(!verify.standardOutput.contains("OK:") && !verify.standardOutput.contains("recomputed"), "\(verify.standardOutput)")
+
+        // A configuration error names the file, key and value in Chinese words; the values stay as written.
+        let bad = directory.appendingPathComponent("bad.toml").path
+        try "station_id = \"cat\"\nstale_after_days = -4\n".write(toFile: bad, atomically: false, encoding: .utf8)
+        let refused = try agent(["counts"], chinese, config: bad)
+        #expect(refused.status == 2)
+        #expect(refused.standardError.contains("配置错误") && refused.standardError.contains("stale_after_days = -4")
+            && refused.standardError.contains("必须在 1 到 365 之间"), "\(refused.standardError)")
+        let plain = try agent(["counts"], english, config: bad)
+        #expect(plain.standardError.contains("configuration error in \(bad): stale_after_days = -4: must be from 1 to 365"), "\(plain.standardError)")
+
+        // A usage error after the configuration was read: in its language.
+        let usage = try agent(["scan", "SF1000000000002"], chinese)
+        #expect(usage.status == 2 && usage.standardError.contains("请说明方向"), "\(usage.standardError)")
+        try ("language = \"zh\"\n" + (try String(contentsOfFile: config, encoding: .utf8))).write(toFile: config, atomically: false, encoding: .utf8)
+        #expect(try agent(["scan", "SF1000000000002"], english).standardError.contains("请说明方向"))
+        let upload = try agent(["upload", "--status"], english)
+        #expect(upload.status == 2 && upload.standardError.contains("没有上传目标"), "\(upload.standardError)")
+    }
+
     @Test("counts and scans in Chinese: language = zh, and LANG=zh_CN.UTF-8 without the locale", .timeLimit(.minutes(1)))
     func countsAndScansInChinese() throws {
         let directory = try scratchDirectory("catalog")

@@ -1,3 +1,4 @@
+import HumanWords
 import CountReports
 import CountUpload
 import Foundation
