@@ -48,6 +48,9 @@ let package = Package(
         .systemLibrary(
             name: "CAlsa", pkgConfig: "alsa",
             providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(
+            name: "CLibUVC", pkgConfig: "libuvc",
+            providers: [.apt(["libuvc-dev"])]),
 
         // MARK: Pure rules and decoders (no I/O)
         .target(name: "ScannerProtocols", swiftSettings: strictSettings),
@@ -79,6 +82,12 @@ let package = Package(
                 "CLibUSB", "CUdev", "StationTime", "SystemSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings),
+
+        // MARK: The camera release device (SPEC §4, uvc): frames through libuvc on the agent's libusb context
+        .target(
+            name: "UVCCamera",
+            dependencies: ["CLibUVC", "USBTransport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
 
         .target(
@@ -218,6 +227,14 @@ let package = Package(
             name: "ScannerReadersTests",
             dependencies: [
                 "ScannerReaders", "USBTransport", "USBEmulator", "ScannerProtocols", "StationTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+        // UVC cameras through real libusb + libuvc against the emulated camera (bulk and isochronous).
+        .testTarget(
+            name: "UVCCameraTests",
+            dependencies: [
+                "UVCCamera", "USBTransport", "USBEmulator", "ScannerReaders", "ScannerProtocols",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),

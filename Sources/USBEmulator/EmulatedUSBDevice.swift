@@ -24,6 +24,8 @@ public final class EmulatedUSBDevice: Sendable {
     /// The GObject that receives the ioctls (`UMockdevIoctlBase`); it lives as long as the process.
     nonisolated(unsafe) let handler: UnsafeMutableRawPointer
     private let state: Mutex<State>
+    /// What plays a device class beyond what this type does itself (a camera's streaming), if anything.
+    let function: (any DeviceFunction)?
     /// Set once when plugged, read by the ioctl thread afterwards.
     private let testbed = Mutex<USBTestbed?>(nil)
 
@@ -61,6 +63,10 @@ public final class EmulatedUSBDevice: Sendable {
         /// For control transfers the data stage sits after the 8-byte setup packet.
         var replyOffset = 0
         var actualLength = 0
+        /// Isochronous URBs: how many packets (`number_of_packets`), and what each packet received
+        /// (`iso_frame_desc[i].actual_length`), filled by a ``DeviceFunction``.
+        var packetCount = 0
+        var packetLengths: [Int] = []
 
         init(urbData: UnsafeMutablePointer<UMockdevIoctlData>, bufferData: UnsafeMutablePointer<UMockdevIoctlData>?,
              type: UInt8, endpoint: UInt8, length: Int) {
@@ -115,7 +121,15 @@ public final class EmulatedUSBDevice: Sendable {
         try self.init(description: try UMockdevDescription.read(path), port: port, address: address)
     }
 
-    public init(description original: String, port newPort: String? = nil, address: UInt8? = nil) throws(EmulatorError) {
+    public convenience init(description original: String, port newPort: String? = nil, address: UInt8? = nil) throws(EmulatorError) {
+        try self.init(description: original, port: newPort, address: address, function: nil)
+    }
+
+    /// A device whose class requests and streaming endpoints `function` plays (``EmulatedUVCCamera``).
+    init(
+        description original: String, port newPort: String? = nil, address: UInt8? = nil, function: (any DeviceFunction)?
+    ) throws(EmulatorError) {
+        self.function = function
         let text = Self.relocate(original, port: newPort, address: address)
         var devicePath: String?
         var node: String?
@@ -349,7 +363,16 @@ public final class EmulatedUSBDevice: Sendable {
             if code == station_usbdevfs_disconnect() { return detachDriver(interface) }
             if code == station_usbdevfs_connect() { return attachDriver(interface) }
             return (-1, ENOTTY)
-        case station_usbdevfs_setconfiguration(), station_usbdevfs_setinterface(), station_usbdevfs_clear_halt():
+        case station_usbdevfs_setinterface():
+            // struct usbdevfs_setinterface { unsigned int interface; unsigned int altsetting; }
+            guard let data = resolve(arg, 8) else { return (-1, EFAULT) }
+            defer { umockdev_ioctl_data_unref(data) }
+            let interface = UInt8(truncatingIfNeeded: read(UInt32.self, from: data, at: 0))
+            let alternate = UInt8(truncatingIfNeeded: read(UInt32.self, from: data, at: 4))
+            state.withLock { $0.events.append("altsetting \(interface) \(alternate)") }
+            if let function { return function.setInterface(interface, alternate: alternate) ? (0, 0) : (-1, EINVAL) }
+            return (0, 0)
+        case station_usbdevfs_setconfiguration(), station_usbdevfs_clear_halt():
             return state.withLock { $0.unplugged } ? (-1, ENODEV) : (0, 0)
         case station_usbdevfs_reset():
             state.withLock { $0.events.append("reset") }
@@ -389,13 +412,17 @@ public final class EmulatedUSBDevice: Sendable {
             state.events.append("release \(interface)")
             return true
         }
-        if released { updateDriverLink(interface: interface, driver: nil) }
+        if released {
+            function?.released(interface: interface)
+            updateDriverLink(interface: interface, driver: nil)
+        }
         return released ? (0, 0) : (-1, EINVAL)
     }
 
     /// Drivers that bind a device's interfaces together, as cdc_acm takes the data interface with
     /// the control interface: unbinding one frees both, and binding needs all of them free.
-    static let multiInterfaceDrivers: Set<String> = ["cdc_acm"]
+    /// uvcvideo binds the video control interface and claims the streaming ones with it.
+    static let multiInterfaceDrivers: Set<String> = ["cdc_acm", "uvcvideo"]
 
     /// The interfaces a driver bound to `interface` holds together with it.
     private func boundTogether(_ interface: UInt8, _ state: State) -> [UInt8] {
@@ -452,6 +479,10 @@ public final class EmulatedUSBDevice: Sendable {
         let bufferData = length > 0 ? umockdev_ioctl_data_resolve(urbData, 16, gsize(length), &error) : nil
         if let error { g_error_free(error) }
         let urb = URB(urbData: urbData, bufferData: bufferData, type: type, endpoint: endpoint, length: length)
+        if type == 0 {
+            // number_of_packets@36; the packet descriptors follow the 56-byte header (12 bytes each).
+            urb.packetCount = Int(read(Int32.self, from: urbData, at: 36))
+        }
         if type == 2 {
             answerControl(urb)
             state.withLock { $0.completed.append(urb) }
@@ -486,6 +517,21 @@ public final class EmulatedUSBDevice: Sendable {
         if let stallRule, stallRule(request) {
             urb.status = -EPIPE
             return
+        }
+        switch function?.control(request, length: wLength) {
+        case .stall?:
+            urb.status = -EPIPE
+            return
+        case .data(let reply)?:
+            if request.requestType & 0x80 == 0 {
+                urb.actualLength = wLength
+            } else {
+                urb.reply = Array(reply.prefix(wLength))
+                urb.actualLength = urb.reply.count
+            }
+            return
+        case nil:
+            break
         }
         if request.requestType & 0x80 == 0 {
             urb.actualLength = wLength
@@ -567,6 +613,16 @@ public final class EmulatedUSBDevice: Sendable {
                     state.delivered += 1
                 }
             }
+            if let function, !state.unplugged {
+                for endpoint in function.streamingEndpoints {
+                    while var pending = state.pendingIn[endpoint], let urb = pending.first, function.complete(urb, now: now) {
+                        pending.removeFirst()
+                        state.pendingIn[endpoint] = pending
+                        state.completed.append(urb)
+                        state.delivered += 1
+                    }
+                }
+            }
             if state.unplugged {
                 for endpoint in state.pendingIn.keys {
                     for urb in state.pendingIn[endpoint]! {
@@ -579,8 +635,13 @@ public final class EmulatedUSBDevice: Sendable {
             return state.completed.isEmpty ? nil : state.completed.removeFirst()
         }
         guard let urb = next else {
-            return state.withLock { $0.unplugged } ? (-1, ENODEV) : (-1, EAGAIN)
+            if state.withLock({ $0.unplugged }) { return (-1, ENODEV) }
+            // The node is a plain file, so libusb polls it without pause: a function with nothing due
+            // holds the host's event thread here briefly instead of letting it spin.
+            function?.idle(now: monotonicNanoseconds())
+            return (-1, EAGAIN)
         }
+        if urb.type == 0, urb.packetCount > 0 { return reapIsochronous(urb, arg) }
         if let bufferData = urb.bufferData, !urb.reply.isEmpty {
             umockdev_ioctl_data_update(bufferData, gsize(urb.replyOffset), &urb.reply, Int32(urb.reply.count))
         }
@@ -589,6 +650,44 @@ public final class EmulatedUSBDevice: Sendable {
         guard let slot = resolve(arg, MemoryLayout<UInt>.size) else { return (-1, EFAULT) }
         defer { umockdev_ioctl_data_unref(slot) }
         umockdev_ioctl_data_set_ptr(slot, 0, urb.urbData)
+        return (0, 0)
+    }
+
+    /// Hands back an isochronous URB with its packet descriptors, which follow the 56-byte header
+    /// (`struct usbdevfs_iso_packet_desc`: length, actual_length, status; 12 bytes each).
+    ///
+    /// umockdev resolved only the 56-byte header at submit and resolves a pointer only once, so the
+    /// whole URB is resolved afresh through the host's reap slot: the slot is pointed at the URB, the
+    /// URB (header and descriptors) is read from the host, updated, and written back when the reap
+    /// completes, and the slot then holds the URB's own address, as the host expects.
+    private func reapIsochronous(_ urb: URB, _ arg: UnsafeMutablePointer<UMockdevIoctlData>) -> (Int, Int32) {
+        guard let slot = resolve(arg, MemoryLayout<UInt>.size) else { return (-1, EFAULT) }
+        defer { umockdev_ioctl_data_unref(slot) }
+        write(urb.clientAddress, to: slot, at: 0)
+        let size = 56 + 12 * urb.packetCount
+        var error: UnsafeMutablePointer<GError>?
+        guard let whole = umockdev_ioctl_data_resolve(slot, 0, gsize(size), &error) else {
+            if let error { g_error_free(error) }
+            return (-1, EFAULT)
+        }
+        defer { umockdev_ioctl_data_unref(whole) }
+        if let bufferData = urb.bufferData {
+            if !urb.reply.isEmpty {
+                umockdev_ioctl_data_update(bufferData, 0, &urb.reply, Int32(urb.reply.count))
+            }
+            umockdev_ioctl_data_set_ptr(whole, 16, bufferData)
+        }
+        let ok = urb.status == 0
+        var total = 0
+        for index in 0..<urb.packetCount {
+            let received = ok && index < urb.packetLengths.count ? urb.packetLengths[index] : 0
+            total += received
+            write(Int32(received), to: whole, at: 56 + 12 * index + 4)
+            write(Int32(0), to: whole, at: 56 + 12 * index + 8)
+        }
+        write(urb.status, to: whole, at: 4)
+        write(Int32(total), to: whole, at: 28)
+        write(Int32(0), to: whole, at: 40)  // error_count
         return (0, 0)
     }
 
