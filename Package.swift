@@ -234,7 +234,7 @@ let package = Package(
         .testTarget(
             name: "UVCCameraTests",
             dependencies: [
-                "UVCCamera", "USBTransport", "USBEmulator", "ScannerReaders", "ScannerProtocols",
+                "UVCCamera", "USBTransport", "USBEmulator", "ScannerReaders", "ScannerProtocols", "StationTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),

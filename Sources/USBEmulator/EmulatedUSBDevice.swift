@@ -58,6 +58,8 @@ public final class EmulatedUSBDevice: Sendable {
         let endpoint: UInt8
         let length: Int
         let clientAddress: UInt
+        /// Which open file (umockdev client) submitted it: only that one reaps it, as with usbfs.
+        let owner: UInt
         var status: Int32 = 0
         var reply: [UInt8] = []
         /// For control transfers the data stage sits after the 8-byte setup packet.
@@ -69,7 +71,8 @@ public final class EmulatedUSBDevice: Sendable {
         var packetLengths: [Int] = []
 
         init(urbData: UnsafeMutablePointer<UMockdevIoctlData>, bufferData: UnsafeMutablePointer<UMockdevIoctlData>?,
-             type: UInt8, endpoint: UInt8, length: Int) {
+             type: UInt8, endpoint: UInt8, length: Int, owner: UInt) {
+            self.owner = owner
             self.urbData = urbData
             self.bufferData = bufferData
             self.type = type
@@ -99,6 +102,8 @@ public final class EmulatedUSBDevice: Sendable {
         var drivers: [UInt8: String]
         var originalDrivers: [UInt8: String]
         var claimed: Set<UInt8> = []
+        /// The open file (umockdev client) that claimed each interface: closing it releases them.
+        var claimOwners: [UInt8: UInt] = [:]
         var heldElsewhere: Set<UInt8> = []
         var pendingIn: [UInt8: [URB]] = [:]
         var completed: [URB] = []
@@ -321,7 +326,7 @@ public final class EmulatedUSBDevice: Sendable {
             umockdev_ioctl_client_complete(client, -1, EINVAL)
             return true
         }
-        let (result, error) = dispatch(request: request, arg: arg)
+        let (result, error) = dispatch(request: request, arg: arg, client: UInt(bitPattern: client))
         umockdev_ioctl_client_complete(client, result, error)
         return true
     }
@@ -331,18 +336,20 @@ public final class EmulatedUSBDevice: Sendable {
     /// ENODEV (libusb then takes a cancelled transfer as ready to reap, with no-device).
     private static let answeredAfterUnplug: Set<UInt> = [station_usbdevfs_reapurb(), station_usbdevfs_reapurbndelay()]
 
-    private func dispatch(request: UInt, arg: UnsafeMutablePointer<UMockdevIoctlData>) -> (Int, Int32) {
+    private func dispatch(request: UInt, arg: UnsafeMutablePointer<UMockdevIoctlData>, client: UInt) -> (Int, Int32) {
         if !Self.answeredAfterUnplug.contains(request), state.withLock({ $0.unplugged }) { return (-1, ENODEV) }
         switch request {
         case station_usbdevfs_get_capabilities():
             guard let data = resolve(arg, 4) else { return (-1, EFAULT) }
             defer { umockdev_ioctl_data_unref(data) }
-            // BULK_CONTINUATION | NO_PACKET_SIZE_LIM | REAP_AFTER_DISCONNECT, as a modern kernel.
-            write(UInt32(0x02 | 0x04 | 0x10), to: data, at: 0)
+            // BULK_CONTINUATION | NO_PACKET_SIZE_LIM | BULK_SCATTER_GATHER | REAP_AFTER_DISCONNECT, as a
+            // modern kernel on xHCI: libusb submits a bulk transfer as one URB, never split at 16 KB (a
+            // camera's bulk payload of 32 KB is one transfer, as the device sends it).
+            write(UInt32(0x02 | 0x04 | 0x08 | 0x10), to: data, at: 0)
             return (0, 0)
         case station_usbdevfs_claiminterface():
             guard let interface = readArgument(arg, as: UInt32.self).map(UInt8.init(truncatingIfNeeded:)) else { return (-1, EFAULT) }
-            return claim(interface)
+            return claim(interface, client: client)
         case station_usbdevfs_releaseinterface():
             guard let interface = readArgument(arg, as: UInt32.self).map(UInt8.init(truncatingIfNeeded:)) else { return (-1, EFAULT) }
             return release(interface)
@@ -378,25 +385,26 @@ public final class EmulatedUSBDevice: Sendable {
             state.withLock { $0.events.append("reset") }
             return (0, 0)
         case station_usbdevfs_submiturb():
-            return submit(arg)
+            return submit(arg, client: client)
         case station_usbdevfs_discardurb():
             let address = arg.pointee.data.map { UnsafeRawPointer($0).loadUnaligned(as: UInt.self) } ?? 0
-            return discard(address)
+            return discard(address, client: client)
         case station_usbdevfs_reapurb(), station_usbdevfs_reapurbndelay():
-            return reap(arg)
+            return reap(arg, client: client)
         default:
             // DISCONNECT_CLAIM and anything else: as an old kernel would say, "not supported".
             return (-1, ENOTTY)
         }
     }
 
-    private func claim(_ interface: UInt8) -> (Int, Int32) {
+    private func claim(_ interface: UInt8, client: UInt) -> (Int, Int32) {
         let outcome: (Int, Int32) = state.withLock { state in
             if state.unplugged { return (-1, ENODEV) }
             if state.claimed.contains(interface) { return (0, 0) }
             if state.heldElsewhere.contains(interface) { return (-1, EBUSY) }
             if let driver = state.drivers[interface], driver != "usbfs" { return (-1, EBUSY) }
             state.claimed.insert(interface)
+            state.claimOwners[interface] = client
             state.drivers[interface] = "usbfs"
             state.events.append("claim \(interface)")
             return (0, 0)
@@ -408,6 +416,7 @@ public final class EmulatedUSBDevice: Sendable {
     private func release(_ interface: UInt8) -> (Int, Int32) {
         let released = state.withLock { state -> Bool in
             guard state.claimed.remove(interface) != nil else { return false }
+            state.claimOwners[interface] = nil
             state.drivers[interface] = nil
             state.events.append("release \(interface)")
             return true
@@ -467,7 +476,7 @@ public final class EmulatedUSBDevice: Sendable {
         testbed.setDriverLink(interfacePath: path, driver: driver) { !state.withLock { $0.unplugged } }
     }
 
-    private func submit(_ arg: UnsafeMutablePointer<UMockdevIoctlData>) -> (Int, Int32) {
+    private func submit(_ arg: UnsafeMutablePointer<UMockdevIoctlData>, client: UInt) -> (Int, Int32) {
         if state.withLock({ $0.unplugged }) { return (-1, ENODEV) }
         // struct usbdevfs_urb (x86_64/aarch64): type@0, endpoint@1, status@4, buffer@16,
         // buffer_length@24, actual_length@28.
@@ -478,7 +487,7 @@ public final class EmulatedUSBDevice: Sendable {
         var error: UnsafeMutablePointer<GError>?
         let bufferData = length > 0 ? umockdev_ioctl_data_resolve(urbData, 16, gsize(length), &error) : nil
         if let error { g_error_free(error) }
-        let urb = URB(urbData: urbData, bufferData: bufferData, type: type, endpoint: endpoint, length: length)
+        let urb = URB(urbData: urbData, bufferData: bufferData, type: type, endpoint: endpoint, length: length, owner: client)
         if type == 0 {
             // number_of_packets@36; the packet descriptors follow the 56-byte header (12 bytes each).
             urb.packetCount = Int(read(Int32.self, from: urbData, at: 36))
@@ -567,10 +576,10 @@ public final class EmulatedUSBDevice: Sendable {
         }
     }
 
-    private func discard(_ address: UInt) -> (Int, Int32) {
+    private func discard(_ address: UInt, client: UInt) -> (Int, Int32) {
         state.withLock { state in
             for (endpoint, urbs) in state.pendingIn {
-                if let position = urbs.firstIndex(where: { $0.clientAddress == address }) {
+                if let position = urbs.firstIndex(where: { $0.clientAddress == address && $0.owner == client }) {
                     let urb = state.pendingIn[endpoint]!.remove(at: position)
                     urb.status = -ENOENT
                     state.completed.append(urb)
@@ -582,7 +591,7 @@ public final class EmulatedUSBDevice: Sendable {
         }
     }
 
-    private func reap(_ arg: UnsafeMutablePointer<UMockdevIoctlData>) -> (Int, Int32) {
+    private func reap(_ arg: UnsafeMutablePointer<UMockdevIoctlData>, client: UInt) -> (Int, Int32) {
         let stall = state.withLock { state -> UInt64? in
             guard let stall = state.reapStall, state.delivered >= stall.afterDelivered else { return nil }
             state.reapStall = nil
@@ -632,7 +641,8 @@ public final class EmulatedUSBDevice: Sendable {
                     state.pendingIn[endpoint] = []
                 }
             }
-            return state.completed.isEmpty ? nil : state.completed.removeFirst()
+            guard let position = state.completed.firstIndex(where: { $0.owner == client }) else { return nil }
+            return state.completed.remove(at: position)
         }
         guard let urb = next else {
             if state.withLock({ $0.unplugged }) { return (-1, ENODEV) }
@@ -691,17 +701,24 @@ public final class EmulatedUSBDevice: Sendable {
         return (0, 0)
     }
 
-    fileprivate func clientVanished() {
-        // The program closed the node: the kernel drops its claims and pending URBs.
+    fileprivate func clientVanished(_ client: UInt) {
+        // The program closed its file on the node: the kernel drops that file's claims and URBs
+        // (another open file of the same device, as libuvc opens briefly to read strings, keeps its own).
         let released = state.withLock { state -> [UInt8] in
-            let claimed = Array(state.claimed)
-            for interface in claimed { state.drivers[interface] = nil }
-            state.claimed = []
-            state.pendingIn = [:]
-            state.completed = []
+            let claimed = state.claimOwners.filter { $0.value == client }.map(\.key)
+            for interface in claimed {
+                state.drivers[interface] = nil
+                state.claimed.remove(interface)
+                state.claimOwners[interface] = nil
+            }
+            state.pendingIn = state.pendingIn.mapValues { $0.filter { $0.owner != client } }
+            state.completed.removeAll { $0.owner == client }
             return claimed
         }
-        for interface in released { updateDriverLink(interface: interface, driver: nil) }
+        for interface in released {
+            function?.released(interface: interface)
+            updateDriverLink(interface: interface, driver: nil)
+        }
     }
 
     // MARK: Helpers
@@ -810,7 +827,7 @@ private let handleIoctlTrampoline: @convention(c) (
 
 private let clientVanishedTrampoline: @convention(c) (
     UnsafeMutableRawPointer?, UnsafeMutablePointer<UMockdevIoctlClient>?, UnsafeMutableRawPointer?
-) -> Void = { _, _, context in
+) -> Void = { _, client, context in
     guard let context else { return }
-    Unmanaged<EmulatedUSBDevice>.fromOpaque(context).takeUnretainedValue().clientVanished()
+    Unmanaged<EmulatedUSBDevice>.fromOpaque(context).takeUnretainedValue().clientVanished(UInt(bitPattern: client))
 }

@@ -244,14 +244,15 @@ public final class UVCCamera: Sendable {
             task?.cancel()
             task = nil
         }
-        calls.withLock { state in
-            guard !state.closed else { return }
+        let closed = calls.withLock { state -> Bool in
+            guard !state.closed else { return false }
             endStream(&state, .stopped)
             state.closed = true
             uvc_close(handle)
             uvc_exit(context)
+            return true
         }
-        logger.info("camera closed", metadata: ["device": "\(id)"])
+        if closed { logger.info("camera closed", metadata: ["device": "\(id)"]) }
     }
 
     /// Whether the camera has gone away (its stream, if any, has ended with `.unplugged`).
