@@ -52,4 +52,72 @@ struct StreamingTests {
             #expect(bench.emulated.log.contains("stream off"))
         }
     }
+
+    @Test("640x480@15 YUYV: exact-size frames arrive in order, byte for byte", .timeLimit(.minutes(1)), arguments: transports)
+    func yuyv(transport: EmulatedUVCCamera.Transport) async throws {
+        try await withCamera(transport) { bench in
+            let log = FrameLog()
+            let stream = try bench.camera.start(
+                frame: try UVCFrameRequest(parsing: "640x480@15"), formats: [.yuyv], handler: log.handler)
+            #expect(stream.settings.format == .yuyv)
+            #expect(stream.settings.maxFrameBytes == 640 * 480 * 2)
+            #expect(bench.emulated.committed?.format == 2)
+            let frames = yuyvFrames(4)
+            bench.emulated.play(frames, framesPerSecond: 30)
+            let received = try await log.wait(for: 4)
+            let same = sameBytes(received, frames)
+            #expect(same, "\(differences(received, frames))")
+            #expect(received.allSatisfy { $0.format == .yuyv && $0.width == 640 && $0.height == 480 })
+            bench.camera.stop()
+            #expect(stream.end == .stopped)
+        }
+    }
+
+    @Test("stop, then start again (another size): streams again, no frame lost or repeated", .timeLimit(.minutes(1)), arguments: transports)
+    func stopAndStart(transport: EmulatedUVCCamera.Transport) async throws {
+        try await withCamera(transport) { bench in
+            let first = FrameLog()
+            let stream = try bench.camera.start(frame: try UVCFrameRequest(parsing: "640x480@30"), handler: first.handler)
+            let frames = mjpegFrames(3, seed: 7)
+            bench.emulated.play(frames)
+            let before = try await first.wait(for: 3)
+            bench.camera.stop()
+            #expect(stream.end == .stopped)
+            // One stream at a time: a second start while one runs is refused.
+            try bench.camera.start(frame: try UVCFrameRequest(parsing: "320x240@15"), handler: { _ in })
+            #expect(throws: UVCError.alreadyStreaming) {
+                try bench.camera.start(frame: try UVCFrameRequest(parsing: "320x240@15"), handler: { _ in })
+            }
+            bench.camera.stop()
+            let second = FrameLog()
+            let restarted = try bench.camera.start(frame: try UVCFrameRequest(parsing: "320x240@30"), handler: second.handler)
+            #expect(restarted.settings.width == 320 && restarted.settings.height == 240)
+            let more = mjpegFrames(3, seed: 8)
+            bench.emulated.play(more)
+            let after = try await second.wait(for: 3)
+            #expect(sameBytes(before, frames), "\(differences(before, frames))")
+            #expect(sameBytes(after, more), "\(differences(after, more))")
+            #expect(after.allSatisfy { $0.width == 320 && $0.height == 240 })
+            #expect(first.count == 3, "nothing reached the first handler after its stream stopped")
+            #expect(bench.emulated.log.filter { $0.hasPrefix("commit") }.count == 3)
+        }
+    }
+
+    @Test("a mode the camera does not offer is a typed error that names what it offers", .timeLimit(.minutes(1)))
+    func modeNotOffered() async throws {
+        try await withCamera(.bulk) { bench in
+            let error = try #require(throws: UVCError.self) {
+                try bench.camera.start(frame: try UVCFrameRequest(parsing: "1280x720@30"), handler: { _ in })
+            }
+            #expect(error == .modeNotOffered)
+            #expect(error.description.contains("MJPEG 640x480@30,15,5"), "\(error)")
+            #expect(throws: UVCError.badFrameSetting) { try UVCFrameRequest(parsing: "640*480@15") }
+            #expect(try UVCFrameRequest(parsing: "640x480") == UVCFrameRequest(width: 640, height: 480, framesPerSecond: nil))
+            // The camera still streams after the refusal.
+            let log = FrameLog()
+            try bench.camera.start(frame: try UVCFrameRequest(parsing: "640x480"), handler: log.handler)
+            bench.emulated.play(mjpegFrames(1))
+            _ = try await log.wait(for: 1)
+        }
+    }
 }
