@@ -85,9 +85,11 @@ let package = Package(
             swiftSettings: strictSettings),
 
         // MARK: The camera release device (SPEC §4, uvc): frames through libuvc on the agent's libusb context
+        // libusb 1.0.26's libusb_close after a camera unplug (see its compat.c): linked into whatever uses UVCCamera.
+        .target(name: "CLibUSBCompat", linkerSettings: [.linkedLibrary("dl")]),
         .target(
             name: "UVCCamera",
-            dependencies: ["CLibUVC", "USBTransport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CLibUVC", "CLibUSBCompat", "USBTransport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
 
         .target(

@@ -1,3 +1,4 @@
+internal import CLibUSBCompat
 internal import CLibUVC
 public import Logging
 import Synchronization
@@ -59,6 +60,8 @@ public final class UVCCamera: Sendable {
         _ id: USBDeviceID, in usb: USBContext, logger: Logger = Logger(label: "station-agent.camera")
     ) throws(UVCError) -> UVCCamera {
         let operation = "open the camera at \(id)"
+        // Keeps the libusb_close work-around (CLibUSBCompat) in the link: closing after an unplug needs it.
+        _ = station_libusb_compat_linked()
         var created: OpaquePointer?
         let initialised = uvc_init(&created, usb.libusbContext)
         guard initialised == UVC_SUCCESS, let context = created else {
