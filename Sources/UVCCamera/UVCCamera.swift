@@ -299,6 +299,7 @@ public final class UVCStream: Sendable {
     public let settings: UVCStreamSettings
     private let state = Mutex<State>(State())
     private let delivered = Atomic<Int>(0)
+    private let incomplete = Atomic<Int>(0)
 
     private struct State {
         var end: UVCStreamEnd?
@@ -311,6 +312,10 @@ public final class UVCStream: Sendable {
 
     /// Frames handed to the handler so far.
     public var framesDelivered: Int { delivered.load(ordering: .acquiring) }
+
+    /// YUYV frames dropped because they were not `width × height × 2` bytes (packets lost on the way:
+    /// such a frame cannot be read as an image).
+    public var incompleteFrames: Int { incomplete.load(ordering: .acquiring) }
 
     /// How the stream ended, or nil while it runs.
     public var end: UVCStreamEnd? { state.withLock { $0.end } }
@@ -328,6 +333,7 @@ public final class UVCStream: Sendable {
     }
 
     func countFrame() { delivered.add(1, ordering: .releasing) }
+    func countIncomplete() { incomplete.add(1, ordering: .releasing) }
 
     func finish(_ end: UVCStreamEnd) {
         let waiters = state.withLock { state -> [CheckedContinuation<UVCStreamEnd, Never>] in
@@ -360,6 +366,10 @@ final class FrameSink: Sendable {
     func deliver(_ frame: UnsafeMutablePointer<uvc_frame>) {
         let arrived = MonotonicClock.now()
         let raw = frame.pointee
+        if format == .yuyv && raw.data_bytes != Int(raw.width) * Int(raw.height) * 2 {
+            stream.countIncomplete()
+            return
+        }
         let bytes: [UInt8] =
             raw.data == nil || raw.data_bytes == 0 ? [] : Array(UnsafeRawBufferPointer(start: raw.data, count: Int(raw.data_bytes)))
         stream.countFrame()
