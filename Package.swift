@@ -48,6 +48,9 @@ let package = Package(
         .systemLibrary(
             name: "CAlsa", pkgConfig: "alsa",
             providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(
+            name: "CLibUVC", pkgConfig: "libuvc",
+            providers: [.apt(["libuvc-dev"])]),
 
         // MARK: Pure rules and decoders (no I/O)
         .target(name: "ScannerProtocols", swiftSettings: strictSettings),
@@ -81,6 +84,14 @@ let package = Package(
                 "CLibUSB", "CUdev", "StationTime", "SystemSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings),
+
+        // MARK: The camera release device (SPEC §4, uvc): frames through libuvc on the agent's libusb context
+        // libusb 1.0.26's libusb_close after a camera unplug (see its compat.c): linked into whatever uses UVCCamera.
+        .target(name: "CLibUSBCompat", linkerSettings: [.linkedLibrary("dl")]),
+        .target(
+            name: "UVCCamera",
+            dependencies: ["CLibUVC", "CLibUSBCompat", "USBTransport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
 
         .target(
@@ -221,6 +232,14 @@ let package = Package(
             name: "ScannerReadersTests",
             dependencies: [
                 "ScannerReaders", "USBTransport", "USBEmulator", "ScannerProtocols", "StationTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+        // UVC cameras through real libusb + libuvc against the emulated camera (bulk and isochronous).
+        .testTarget(
+            name: "UVCCameraTests",
+            dependencies: [
+                "UVCCamera", "USBTransport", "USBEmulator", "ScannerReaders", "ScannerProtocols", "StationTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),

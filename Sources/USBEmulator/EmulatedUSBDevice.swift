@@ -24,6 +24,8 @@ public final class EmulatedUSBDevice: Sendable {
     /// The GObject that receives the ioctls (`UMockdevIoctlBase`); it lives as long as the process.
     nonisolated(unsafe) let handler: UnsafeMutableRawPointer
     private let state: Mutex<State>
+    /// What plays a device class beyond what this type does itself (a camera's streaming), if anything.
+    let function: (any DeviceFunction)?
     /// Set once when plugged, read by the ioctl thread afterwards.
     private let testbed = Mutex<USBTestbed?>(nil)
 
@@ -56,14 +58,21 @@ public final class EmulatedUSBDevice: Sendable {
         let endpoint: UInt8
         let length: Int
         let clientAddress: UInt
+        /// Which open file (umockdev client) submitted it: only that one reaps it, as with usbfs.
+        let owner: UInt
         var status: Int32 = 0
         var reply: [UInt8] = []
         /// For control transfers the data stage sits after the 8-byte setup packet.
         var replyOffset = 0
         var actualLength = 0
+        /// Isochronous URBs: how many packets (`number_of_packets`), and what each packet received
+        /// (`iso_frame_desc[i].actual_length`), filled by a ``DeviceFunction``.
+        var packetCount = 0
+        var packetLengths: [Int] = []
 
         init(urbData: UnsafeMutablePointer<UMockdevIoctlData>, bufferData: UnsafeMutablePointer<UMockdevIoctlData>?,
-             type: UInt8, endpoint: UInt8, length: Int) {
+             type: UInt8, endpoint: UInt8, length: Int, owner: UInt) {
+            self.owner = owner
             self.urbData = urbData
             self.bufferData = bufferData
             self.type = type
@@ -93,6 +102,8 @@ public final class EmulatedUSBDevice: Sendable {
         var drivers: [UInt8: String]
         var originalDrivers: [UInt8: String]
         var claimed: Set<UInt8> = []
+        /// The open file (umockdev client) that claimed each interface: closing it releases them.
+        var claimOwners: [UInt8: UInt] = [:]
         var heldElsewhere: Set<UInt8> = []
         var pendingIn: [UInt8: [URB]] = [:]
         var completed: [URB] = []
@@ -115,7 +126,15 @@ public final class EmulatedUSBDevice: Sendable {
         try self.init(description: try UMockdevDescription.read(path), port: port, address: address)
     }
 
-    public init(description original: String, port newPort: String? = nil, address: UInt8? = nil) throws(EmulatorError) {
+    public convenience init(description original: String, port newPort: String? = nil, address: UInt8? = nil) throws(EmulatorError) {
+        try self.init(description: original, port: newPort, address: address, function: nil)
+    }
+
+    /// A device whose class requests and streaming endpoints `function` plays (``EmulatedUVCCamera``).
+    init(
+        description original: String, port newPort: String? = nil, address: UInt8? = nil, function: (any DeviceFunction)?
+    ) throws(EmulatorError) {
+        self.function = function
         let text = Self.relocate(original, port: newPort, address: address)
         var devicePath: String?
         var node: String?
@@ -307,7 +326,7 @@ public final class EmulatedUSBDevice: Sendable {
             umockdev_ioctl_client_complete(client, -1, EINVAL)
             return true
         }
-        let (result, error) = dispatch(request: request, arg: arg)
+        let (result, error) = dispatch(request: request, arg: arg, client: UInt(bitPattern: client))
         umockdev_ioctl_client_complete(client, result, error)
         return true
     }
@@ -317,18 +336,20 @@ public final class EmulatedUSBDevice: Sendable {
     /// ENODEV (libusb then takes a cancelled transfer as ready to reap, with no-device).
     private static let answeredAfterUnplug: Set<UInt> = [station_usbdevfs_reapurb(), station_usbdevfs_reapurbndelay()]
 
-    private func dispatch(request: UInt, arg: UnsafeMutablePointer<UMockdevIoctlData>) -> (Int, Int32) {
+    private func dispatch(request: UInt, arg: UnsafeMutablePointer<UMockdevIoctlData>, client: UInt) -> (Int, Int32) {
         if !Self.answeredAfterUnplug.contains(request), state.withLock({ $0.unplugged }) { return (-1, ENODEV) }
         switch request {
         case station_usbdevfs_get_capabilities():
             guard let data = resolve(arg, 4) else { return (-1, EFAULT) }
             defer { umockdev_ioctl_data_unref(data) }
-            // BULK_CONTINUATION | NO_PACKET_SIZE_LIM | REAP_AFTER_DISCONNECT, as a modern kernel.
-            write(UInt32(0x02 | 0x04 | 0x10), to: data, at: 0)
+            // BULK_CONTINUATION | NO_PACKET_SIZE_LIM | BULK_SCATTER_GATHER | REAP_AFTER_DISCONNECT, as a
+            // modern kernel on xHCI: libusb submits a bulk transfer as one URB, never split at 16 KB (a
+            // camera's bulk payload of 32 KB is one transfer, as the device sends it).
+            write(UInt32(0x02 | 0x04 | 0x08 | 0x10), to: data, at: 0)
             return (0, 0)
         case station_usbdevfs_claiminterface():
             guard let interface = readArgument(arg, as: UInt32.self).map(UInt8.init(truncatingIfNeeded:)) else { return (-1, EFAULT) }
-            return claim(interface)
+            return claim(interface, client: client)
         case station_usbdevfs_releaseinterface():
             guard let interface = readArgument(arg, as: UInt32.self).map(UInt8.init(truncatingIfNeeded:)) else { return (-1, EFAULT) }
             return release(interface)
@@ -349,31 +370,41 @@ public final class EmulatedUSBDevice: Sendable {
             if code == station_usbdevfs_disconnect() { return detachDriver(interface) }
             if code == station_usbdevfs_connect() { return attachDriver(interface) }
             return (-1, ENOTTY)
-        case station_usbdevfs_setconfiguration(), station_usbdevfs_setinterface(), station_usbdevfs_clear_halt():
+        case station_usbdevfs_setinterface():
+            // struct usbdevfs_setinterface { unsigned int interface; unsigned int altsetting; }
+            guard let data = resolve(arg, 8) else { return (-1, EFAULT) }
+            defer { umockdev_ioctl_data_unref(data) }
+            let interface = UInt8(truncatingIfNeeded: read(UInt32.self, from: data, at: 0))
+            let alternate = UInt8(truncatingIfNeeded: read(UInt32.self, from: data, at: 4))
+            state.withLock { $0.events.append("altsetting \(interface) \(alternate)") }
+            if let function { return function.setInterface(interface, alternate: alternate) ? (0, 0) : (-1, EINVAL) }
+            return (0, 0)
+        case station_usbdevfs_setconfiguration(), station_usbdevfs_clear_halt():
             return state.withLock { $0.unplugged } ? (-1, ENODEV) : (0, 0)
         case station_usbdevfs_reset():
             state.withLock { $0.events.append("reset") }
             return (0, 0)
         case station_usbdevfs_submiturb():
-            return submit(arg)
+            return submit(arg, client: client)
         case station_usbdevfs_discardurb():
             let address = arg.pointee.data.map { UnsafeRawPointer($0).loadUnaligned(as: UInt.self) } ?? 0
-            return discard(address)
+            return discard(address, client: client)
         case station_usbdevfs_reapurb(), station_usbdevfs_reapurbndelay():
-            return reap(arg)
+            return reap(arg, client: client)
         default:
             // DISCONNECT_CLAIM and anything else: as an old kernel would say, "not supported".
             return (-1, ENOTTY)
         }
     }
 
-    private func claim(_ interface: UInt8) -> (Int, Int32) {
+    private func claim(_ interface: UInt8, client: UInt) -> (Int, Int32) {
         let outcome: (Int, Int32) = state.withLock { state in
             if state.unplugged { return (-1, ENODEV) }
             if state.claimed.contains(interface) { return (0, 0) }
             if state.heldElsewhere.contains(interface) { return (-1, EBUSY) }
             if let driver = state.drivers[interface], driver != "usbfs" { return (-1, EBUSY) }
             state.claimed.insert(interface)
+            state.claimOwners[interface] = client
             state.drivers[interface] = "usbfs"
             state.events.append("claim \(interface)")
             return (0, 0)
@@ -385,17 +416,22 @@ public final class EmulatedUSBDevice: Sendable {
     private func release(_ interface: UInt8) -> (Int, Int32) {
         let released = state.withLock { state -> Bool in
             guard state.claimed.remove(interface) != nil else { return false }
+            state.claimOwners[interface] = nil
             state.drivers[interface] = nil
             state.events.append("release \(interface)")
             return true
         }
-        if released { updateDriverLink(interface: interface, driver: nil) }
+        if released {
+            function?.released(interface: interface)
+            updateDriverLink(interface: interface, driver: nil)
+        }
         return released ? (0, 0) : (-1, EINVAL)
     }
 
     /// Drivers that bind a device's interfaces together, as cdc_acm takes the data interface with
     /// the control interface: unbinding one frees both, and binding needs all of them free.
-    static let multiInterfaceDrivers: Set<String> = ["cdc_acm"]
+    /// uvcvideo binds the video control interface and claims the streaming ones with it.
+    static let multiInterfaceDrivers: Set<String> = ["cdc_acm", "uvcvideo"]
 
     /// The interfaces a driver bound to `interface` holds together with it.
     private func boundTogether(_ interface: UInt8, _ state: State) -> [UInt8] {
@@ -440,7 +476,7 @@ public final class EmulatedUSBDevice: Sendable {
         testbed.setDriverLink(interfacePath: path, driver: driver) { !state.withLock { $0.unplugged } }
     }
 
-    private func submit(_ arg: UnsafeMutablePointer<UMockdevIoctlData>) -> (Int, Int32) {
+    private func submit(_ arg: UnsafeMutablePointer<UMockdevIoctlData>, client: UInt) -> (Int, Int32) {
         if state.withLock({ $0.unplugged }) { return (-1, ENODEV) }
         // struct usbdevfs_urb (x86_64/aarch64): type@0, endpoint@1, status@4, buffer@16,
         // buffer_length@24, actual_length@28.
@@ -451,7 +487,11 @@ public final class EmulatedUSBDevice: Sendable {
         var error: UnsafeMutablePointer<GError>?
         let bufferData = length > 0 ? umockdev_ioctl_data_resolve(urbData, 16, gsize(length), &error) : nil
         if let error { g_error_free(error) }
-        let urb = URB(urbData: urbData, bufferData: bufferData, type: type, endpoint: endpoint, length: length)
+        let urb = URB(urbData: urbData, bufferData: bufferData, type: type, endpoint: endpoint, length: length, owner: client)
+        if type == 0 {
+            // number_of_packets@36; the packet descriptors follow the 56-byte header (12 bytes each).
+            urb.packetCount = Int(read(Int32.self, from: urbData, at: 36))
+        }
         if type == 2 {
             answerControl(urb)
             state.withLock { $0.completed.append(urb) }
@@ -487,6 +527,21 @@ public final class EmulatedUSBDevice: Sendable {
             urb.status = -EPIPE
             return
         }
+        switch function?.control(request, length: wLength) {
+        case .stall?:
+            urb.status = -EPIPE
+            return
+        case .data(let reply)?:
+            if request.requestType & 0x80 == 0 {
+                urb.actualLength = wLength
+            } else {
+                urb.reply = Array(reply.prefix(wLength))
+                urb.actualLength = urb.reply.count
+            }
+            return
+        case nil:
+            break
+        }
         if request.requestType & 0x80 == 0 {
             urb.actualLength = wLength
             return
@@ -521,10 +576,10 @@ public final class EmulatedUSBDevice: Sendable {
         }
     }
 
-    private func discard(_ address: UInt) -> (Int, Int32) {
+    private func discard(_ address: UInt, client: UInt) -> (Int, Int32) {
         state.withLock { state in
             for (endpoint, urbs) in state.pendingIn {
-                if let position = urbs.firstIndex(where: { $0.clientAddress == address }) {
+                if let position = urbs.firstIndex(where: { $0.clientAddress == address && $0.owner == client }) {
                     let urb = state.pendingIn[endpoint]!.remove(at: position)
                     urb.status = -ENOENT
                     state.completed.append(urb)
@@ -536,7 +591,7 @@ public final class EmulatedUSBDevice: Sendable {
         }
     }
 
-    private func reap(_ arg: UnsafeMutablePointer<UMockdevIoctlData>) -> (Int, Int32) {
+    private func reap(_ arg: UnsafeMutablePointer<UMockdevIoctlData>, client: UInt) -> (Int, Int32) {
         let stall = state.withLock { state -> UInt64? in
             guard let stall = state.reapStall, state.delivered >= stall.afterDelivered else { return nil }
             state.reapStall = nil
@@ -567,6 +622,16 @@ public final class EmulatedUSBDevice: Sendable {
                     state.delivered += 1
                 }
             }
+            if let function, !state.unplugged {
+                for endpoint in function.streamingEndpoints {
+                    while var pending = state.pendingIn[endpoint], let urb = pending.first, function.complete(urb, now: now) {
+                        pending.removeFirst()
+                        state.pendingIn[endpoint] = pending
+                        state.completed.append(urb)
+                        state.delivered += 1
+                    }
+                }
+            }
             if state.unplugged {
                 for endpoint in state.pendingIn.keys {
                     for urb in state.pendingIn[endpoint]! {
@@ -576,11 +641,17 @@ public final class EmulatedUSBDevice: Sendable {
                     state.pendingIn[endpoint] = []
                 }
             }
-            return state.completed.isEmpty ? nil : state.completed.removeFirst()
+            guard let position = state.completed.firstIndex(where: { $0.owner == client }) else { return nil }
+            return state.completed.remove(at: position)
         }
         guard let urb = next else {
-            return state.withLock { $0.unplugged } ? (-1, ENODEV) : (-1, EAGAIN)
+            if state.withLock({ $0.unplugged }) { return (-1, ENODEV) }
+            // The node is a plain file, so libusb polls it without pause: a function with nothing due
+            // holds the host's event thread here briefly instead of letting it spin.
+            function?.idle(now: monotonicNanoseconds())
+            return (-1, EAGAIN)
         }
+        if urb.type == 0, urb.packetCount > 0 { return reapIsochronous(urb, arg) }
         if let bufferData = urb.bufferData, !urb.reply.isEmpty {
             umockdev_ioctl_data_update(bufferData, gsize(urb.replyOffset), &urb.reply, Int32(urb.reply.count))
         }
@@ -592,17 +663,62 @@ public final class EmulatedUSBDevice: Sendable {
         return (0, 0)
     }
 
-    fileprivate func clientVanished() {
-        // The program closed the node: the kernel drops its claims and pending URBs.
+    /// Hands back an isochronous URB with its packet descriptors, which follow the 56-byte header
+    /// (`struct usbdevfs_iso_packet_desc`: length, actual_length, status; 12 bytes each).
+    ///
+    /// umockdev resolved only the 56-byte header at submit and resolves a pointer only once, so the
+    /// whole URB is resolved afresh through the host's reap slot: the slot is pointed at the URB, the
+    /// URB (header and descriptors) is read from the host, updated, and written back when the reap
+    /// completes, and the slot then holds the URB's own address, as the host expects.
+    private func reapIsochronous(_ urb: URB, _ arg: UnsafeMutablePointer<UMockdevIoctlData>) -> (Int, Int32) {
+        guard let slot = resolve(arg, MemoryLayout<UInt>.size) else { return (-1, EFAULT) }
+        defer { umockdev_ioctl_data_unref(slot) }
+        write(urb.clientAddress, to: slot, at: 0)
+        let size = 56 + 12 * urb.packetCount
+        var error: UnsafeMutablePointer<GError>?
+        guard let whole = umockdev_ioctl_data_resolve(slot, 0, gsize(size), &error) else {
+            if let error { g_error_free(error) }
+            return (-1, EFAULT)
+        }
+        defer { umockdev_ioctl_data_unref(whole) }
+        if let bufferData = urb.bufferData {
+            if !urb.reply.isEmpty {
+                umockdev_ioctl_data_update(bufferData, 0, &urb.reply, Int32(urb.reply.count))
+            }
+            umockdev_ioctl_data_set_ptr(whole, 16, bufferData)
+        }
+        let ok = urb.status == 0
+        var total = 0
+        for index in 0..<urb.packetCount {
+            let received = ok && index < urb.packetLengths.count ? urb.packetLengths[index] : 0
+            total += received
+            write(Int32(received), to: whole, at: 56 + 12 * index + 4)
+            write(Int32(0), to: whole, at: 56 + 12 * index + 8)
+        }
+        write(urb.status, to: whole, at: 4)
+        write(Int32(total), to: whole, at: 28)
+        write(Int32(0), to: whole, at: 40)  // error_count
+        return (0, 0)
+    }
+
+    fileprivate func clientVanished(_ client: UInt) {
+        // The program closed its file on the node: the kernel drops that file's claims and URBs
+        // (another open file of the same device, as libuvc opens briefly to read strings, keeps its own).
         let released = state.withLock { state -> [UInt8] in
-            let claimed = Array(state.claimed)
-            for interface in claimed { state.drivers[interface] = nil }
-            state.claimed = []
-            state.pendingIn = [:]
-            state.completed = []
+            let claimed = state.claimOwners.filter { $0.value == client }.map(\.key)
+            for interface in claimed {
+                state.drivers[interface] = nil
+                state.claimed.remove(interface)
+                state.claimOwners[interface] = nil
+            }
+            state.pendingIn = state.pendingIn.mapValues { $0.filter { $0.owner != client } }
+            state.completed.removeAll { $0.owner == client }
             return claimed
         }
-        for interface in released { updateDriverLink(interface: interface, driver: nil) }
+        for interface in released {
+            function?.released(interface: interface)
+            updateDriverLink(interface: interface, driver: nil)
+        }
     }
 
     // MARK: Helpers
@@ -711,7 +827,7 @@ private let handleIoctlTrampoline: @convention(c) (
 
 private let clientVanishedTrampoline: @convention(c) (
     UnsafeMutableRawPointer?, UnsafeMutablePointer<UMockdevIoctlClient>?, UnsafeMutableRawPointer?
-) -> Void = { _, _, context in
+) -> Void = { _, client, context in
     guard let context else { return }
-    Unmanaged<EmulatedUSBDevice>.fromOpaque(context).takeUnretainedValue().clientVanished()
+    Unmanaged<EmulatedUSBDevice>.fromOpaque(context).takeUnretainedValue().clientVanished(UInt(bitPattern: client))
 }

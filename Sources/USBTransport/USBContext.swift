@@ -22,6 +22,9 @@ public enum USBHotplugEvent: Sendable {
 public final class USBContext: Sendable {
     /// libusb contexts are thread-safe; the pointer lives until `deinit` (after the event thread).
     nonisolated(unsafe) let raw: OpaquePointer
+    /// The `libusb_context *`, for a library that works on the agent's context (libuvc's
+    /// `uvc_init(&ctx, usb_ctx)`) and relies on this context's event thread. Valid while `self` lives.
+    package var libusbContext: OpaquePointer { raw }
     private let events: EventThread
     private let hotplug = Mutex<HotplugState>(HotplugState())
     let logger: Logger
