@@ -48,6 +48,12 @@ let package = Package(
         .systemLibrary(
             name: "CAlsa", pkgConfig: "alsa",
             providers: [.apt(["libasound2-dev"])]),
+        // The camera's barcode reader: ZXing-C++ 1.4 (libzxing-dev) behind extern "C" functions, so no C++ reaches
+        // Swift and no exception leaves it.
+        .target(name: "CZXing", linkerSettings: [.linkedLibrary("ZXing")]),
+        // JPEG through libjpeg-turbo (libjpeg62-turbo-dev) with an error manager that longjmps (Swift cannot), so a
+        // corrupt frame is an error, not exit().
+        .target(name: "CJPEGShim", linkerSettings: [.linkedLibrary("jpeg")]),
 
         // MARK: Pure rules and decoders (no I/O)
         .target(name: "ScannerProtocols", swiftSettings: strictSettings),
@@ -84,6 +90,12 @@ let package = Package(
         .target(
             name: "ScannerReaders",
             dependencies: ["USBTransport", "ScannerProtocols", "SystemSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings),
+
+        // MARK: The camera's frames (SPEC §4, uvc): what codes are in a frame, when they count, the photo
+        .target(
+            name: "LabelDecoding",
+            dependencies: ["CZXing", "CJPEGShim", "SystemSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
 
         // MARK: The county store (SPEC §8): HTTP through libcurl, S3 SigV4, plain PUT
@@ -152,6 +164,7 @@ let package = Package(
             name: "StationBench",
             dependencies: [
                 "ScanJournal", "ParcelRules", "StationTime", "CountReports", "StoreClient", "StationTestSupport", "SystemSupport",
+                "LabelDecoding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
@@ -190,6 +203,10 @@ let package = Package(
         .testTarget(
             name: "VoiceFeedbackTests",
             dependencies: ["VoiceFeedback", "StationTestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "LabelDecodingTests",
+            dependencies: ["LabelDecoding", "StationTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
         .testTarget(name: "StationConfigTests", dependencies: ["StationConfig"], swiftSettings: strictSettings),
         .testTarget(
@@ -230,5 +247,7 @@ let package = Package(
             name: "CLITests",
             dependencies: ["USBEmulator", "StationTestSupport", "StoreClient", "Hashing", "CountReports", "ParcelRules", "StationTime"],
             swiftSettings: strictSettings),
-    ]
+    ],
+    // ZXing-C++ 1.4's headers need C++17 (CZXing).
+    cxxLanguageStandard: .cxx17
 )
