@@ -206,7 +206,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "LabelDecodingTests",
-            dependencies: ["LabelDecoding", "StationTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["LabelDecoding", "StationTestSupport", "SystemSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
         .testTarget(name: "StationConfigTests", dependencies: ["StationConfig"], swiftSettings: strictSettings),
         .testTarget(
