@@ -3,11 +3,12 @@ SHELL := /bin/bash
 SWIFT ?= swift
 # Debian packages the build and the tests need. umockdev is for the device tests only; Swift (OpenStack's, with
 # its S3 API), memcached, nginx-light and openssl are the real upload targets the store tests start on 127.0.0.1
-# (Tests/Servers/stores). libasound2-dev is ALSA for the spoken verdicts; espeak-ng and sox render the prompts (make install), alsa-utils gives aplay to check a speaker. libuvc-dev streams USB cameras (the release device) through the agent's libusb context. Chromium and the CJK fonts open the roll-up's page in a test; librsvg and zbar render and read the command cards. Not python3-swiftclient: its /usr/bin/swift would shadow the Swift toolchain.
+# (Tests/Servers/stores). libasound2-dev is ALSA for the spoken verdicts; espeak-ng and sox render the prompts (make install), alsa-utils gives aplay to check a speaker. libuvc-dev streams USB cameras (the release device) through the agent's libusb context; libzxing-dev (ZXing-C++) reads the labels in a camera's frames and libjpeg62-turbo-dev decodes and writes their JPEGs (LabelDecoding). Chromium and the CJK fonts open the roll-up's page in a test; librsvg and zbar render and read the command cards. Not python3-swiftclient: its /usr/bin/swift would shadow the Swift toolchain.
 APT_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev tzdata umockdev libumockdev-dev sqlite3 python3 faketime \
 	libasound2-dev alsa-utils espeak-ng sox libuvc-dev \
 	swift swift-proxy swift-object swift-container swift-account memcached nginx-light openssl \
-	chromium fonts-noto-cjk librsvg2-bin zbar-tools
+	chromium fonts-noto-cjk librsvg2-bin zbar-tools \
+	libzxing-dev libjpeg62-turbo-dev
 # `make run` keeps its data here, so it needs no root and no configuration file.
 DATA_DIR ?= $(CURDIR)/data
 # One test at a time: the suite has device tests that take turns on the one umockdev test bed, and tests that

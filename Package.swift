@@ -51,6 +51,12 @@ let package = Package(
         .systemLibrary(
             name: "CLibUVC", pkgConfig: "libuvc",
             providers: [.apt(["libuvc-dev"])]),
+        // The camera's barcode reader: ZXing-C++ 1.4 (libzxing-dev) behind extern "C" functions, so no C++ reaches
+        // Swift and no exception leaves it.
+        .target(name: "CZXing", linkerSettings: [.linkedLibrary("ZXing")]),
+        // JPEG through libjpeg-turbo (libjpeg62-turbo-dev) with an error manager that longjmps (Swift cannot), so a
+        // corrupt frame is an error, not exit().
+        .target(name: "CJPEGShim", linkerSettings: [.linkedLibrary("jpeg")]),
 
         // MARK: Pure rules and decoders (no I/O)
         .target(name: "ScannerProtocols", swiftSettings: strictSettings),
@@ -97,6 +103,12 @@ let package = Package(
         .target(
             name: "ScannerReaders",
             dependencies: ["USBTransport", "ScannerProtocols", "SystemSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings),
+
+        // MARK: The camera's frames (SPEC §4, uvc): what codes are in a frame, when they count, the photo
+        .target(
+            name: "LabelDecoding",
+            dependencies: ["CZXing", "CJPEGShim", "SystemSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
 
         // MARK: The county store (SPEC §8): HTTP through libcurl, S3 SigV4, plain PUT
@@ -166,6 +178,7 @@ let package = Package(
             name: "StationBench",
             dependencies: [
                 "ScanJournal", "ParcelRules", "StationTime", "CountReports", "StoreClient", "StationTestSupport", "SystemSupport",
+                "LabelDecoding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
@@ -204,6 +217,10 @@ let package = Package(
         .testTarget(
             name: "VoiceFeedbackTests",
             dependencies: ["HumanWords", "VoiceFeedback", "StationTestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "LabelDecodingTests",
+            dependencies: ["LabelDecoding", "StationTestSupport", "SystemSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
         .testTarget(name: "StationConfigTests", dependencies: ["HumanWords", "StationConfig"], swiftSettings: strictSettings),
         .testTarget(
@@ -252,5 +269,7 @@ let package = Package(
             name: "CLITests",
             dependencies: ["HumanWords", "USBEmulator", "StationTestSupport", "StoreClient", "Hashing", "CountReports", "ParcelRules", "StationTime"],
             swiftSettings: strictSettings),
-    ]
+    ],
+    // ZXing-C++ 1.4's headers need C++17 (CZXing).
+    cxxLanguageStandard: .cxx17
 )
