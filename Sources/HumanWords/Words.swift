@@ -65,6 +65,15 @@ public struct Words: Sendable, Hashable, CustomStringConvertible, ExpressibleByS
 
     public var description: String { text(.en) }
 
+    /// Equal when they say the same in English (a literal equals the sentence it reads as, whatever its values).
+    public static func == (left: Words, right: Words) -> Bool {
+        left.description == right.description
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(description)
+    }
+
     public struct Interpolation: StringInterpolationProtocol {
         public private(set) var template = ""
         public private(set) var values: [Value] = []

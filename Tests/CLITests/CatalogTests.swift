@@ -72,6 +72,7 @@ struct CatalogTests {
         #expect(words.template == "{1} at {2} is damaged")
         #expect(words.description == "the journal at /var/lib/x is damaged")
         #expect(Words.verbatim("库 {1} {x").text(.zh) == "库 {1} {x")
+        #expect(words == "the journal at /var/lib/x is damaged", "equal to the literal it reads as")
     }
 
     @Test("doctor, verify, upload --status, a configuration error and a usage error in Chinese; --json stays English", .timeLimit(.minutes(1)))
