@@ -64,7 +64,7 @@ extension DoctorCommand {
             // Messages carry paths, USB strings and configuration values: escaped, one line each.
             let status = (labels[check.status] ?? "").text(language).padding(columns: 5)
             lines.append(status + Escaping.text(check.name.text(language)).padding(columns: 26) + Escaping.text(check.message.text(language)))
-            if !check.fix.template.isEmpty {
+            if !check.fix.description.isEmpty {
                 lines.append(String(repeating: " ", count: 31) + Escaping.text(Words("fix: \(check.fix)").text(language)))
             }
         }

@@ -1,3 +1,4 @@
+import CUMockdev
 import Synchronization
 #if canImport(Glibc)
 import Glibc
