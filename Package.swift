@@ -195,7 +195,7 @@ let package = Package(
         .target(
             name: "StationTestSupport",
             dependencies: [
-                "StationTime", "CountReports", "ParcelRules", "Hashing", "SystemSupport",
+                "CommandCards", "StationTime", "CountReports", "ParcelRules", "Hashing", "SystemSupport",
                 .product(name: "Logging", package: "swift-log"),
             ], path: "Tests/Support",
             swiftSettings: strictSettings),
@@ -220,7 +220,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "LabelDecodingTests",
-            dependencies: ["LabelDecoding", "StationTestSupport", "SystemSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CommandCards", "LabelDecoding", "StationTestSupport", "SystemSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
         .testTarget(name: "StationConfigTests", dependencies: ["HumanWords", "StationConfig"], swiftSettings: strictSettings),
         .testTarget(

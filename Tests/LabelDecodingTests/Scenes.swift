@@ -1,3 +1,4 @@
+import CommandCards
 import LabelDecoding
 import StationTestSupport
 import Testing

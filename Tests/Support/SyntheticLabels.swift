@@ -1,3 +1,4 @@
+public import CommandCards
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -116,48 +117,29 @@ public func labelFrame(_ text: String = "SF1234567890123", modulePixels: Int = 2
     return image
 }
 
-/// Code 128: code set B (ASCII 32-127), optionally code set C (two digits a symbol, as most carriers print) for a
-/// trailing run of 4 or more digits.
-public enum Code128 {
-    /// Bar and space widths of each symbol value 0-105, then the stop pattern (value 106).
-    static let patterns: [String] = [
-        "212222", "222122", "222221", "121223", "121322", "131222", "122213", "122312", "132212", "221213",
-        "221312", "231212", "112232", "122132", "122231", "113222", "123122", "123221", "223211", "221132",
-        "221231", "213212", "223112", "312131", "311222", "321122", "321221", "312212", "322112", "322211",
-        "212123", "212321", "232121", "111323", "131123", "131321", "112313", "132113", "132311", "211313",
-        "231113", "231311", "112133", "112331", "132131", "113123", "113321", "133121", "313121", "211331",
-        "231131", "213113", "213311", "213131", "311123", "311321", "331121", "312113", "312311", "332111",
-        "314111", "221411", "431111", "111224", "111422", "121124", "121421", "141122", "141221", "112214",
-        "112412", "122114", "122411", "142112", "142211", "241211", "221114", "413111", "241112", "134111",
-        "111242", "121142", "121241", "114212", "124112", "124211", "411212", "421112", "421211", "212141",
-        "214121", "412121", "111143", "111341", "131141", "114113", "114311", "411113", "411311", "113141",
-        "114131", "311141", "411131", "211412", "211214", "211232", "2331112",
-    ]
-    static let startB = 104
+extension Code128 {
+    /// Code set C's switch value (two digits a symbol, as most carriers print). The cards need set B only.
     static let codeC = 99
-    static let stop = 106
 
-    /// The modules (`true` = bar) of `text` (ASCII 32-127): start B, the characters (the trailing digits in set C
-    /// when `digitsInSetC`), the checksum, stop.
+    /// The modules (`true` = bar) of `text` (ASCII 32-127) with CommandCards' patterns and check value: start B,
+    /// the characters (a trailing run of 4 or more digits in set C when `digitsInSetC`), the check value, stop.
     public static func modules(_ text: String, digitsInSetC: Bool = false) -> [Bool] {
         let scalars = Array(text.unicodeScalars)
         precondition(scalars.allSatisfy { (32..<128).contains($0.value) }, "Code 128 B draws ASCII 32-127 only")
         let digitRun = scalars.reversed().prefix { ("0"..."9").contains($0) }.count
         // Set C takes an even number of digits: an odd one out stays in set B.
         let inC = digitsInSetC && digitRun >= 4 ? digitRun - digitRun % 2 : 0
-        var values = scalars.prefix(scalars.count - inC).map { Int($0.value) - 32 }
+        var values = [startB] + scalars.prefix(scalars.count - inC).map { Int($0.value) - 32 }
         if inC > 0 {
             values.append(codeC)
             let digits = scalars.suffix(inC).map { Int($0.value) - 48 }
             for pair in stride(from: 0, to: inC, by: 2) { values.append(digits[pair] * 10 + digits[pair + 1]) }
         }
-        var checksum = startB
-        for (position, value) in values.enumerated() { checksum += (position + 1) * value }
         var modules: [Bool] = []
-        for value in [startB] + values + [checksum % 103, stop] {
+        for value in values + [checkValue(values), stop] {
             var bar = true
             for width in patterns[value] {
-                modules += [Bool](repeating: bar, count: Int(String(width))!)
+                modules += [Bool](repeating: bar, count: Int(width))
                 bar.toggle()
             }
         }
