@@ -152,24 +152,3 @@ public final class FrameMailbox: Sendable {
     }
 }
 
-/// A counting semaphore: posted for every frame and at stop, waited on by the decode thread.
-final class Wakeup: Sendable {
-    // sem_post and sem_wait are thread-safe; the sem_t is allocated once and never moves.
-    nonisolated(unsafe) private let semaphore: UnsafeMutablePointer<sem_t>
-
-    init() {
-        semaphore = .allocate(capacity: 1)
-        sem_init(semaphore, 0, 0)
-    }
-
-    deinit {
-        sem_destroy(semaphore)
-        semaphore.deallocate()
-    }
-
-    func post() { sem_post(semaphore) }
-
-    func wait() {
-        while sem_wait(semaphore) != 0 && errno == EINTR {}
-    }
-}

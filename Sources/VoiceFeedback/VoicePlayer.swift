@@ -413,28 +413,6 @@ enum Alsa {
     }
 }
 
-/// A counting semaphore: posted by every request, waited on by the playing thread.
-final class Wakeup: Sendable {
-    // sem_post and sem_wait are thread-safe; the sem_t is allocated once and never moves.
-    nonisolated(unsafe) private let semaphore: UnsafeMutablePointer<sem_t>
-
-    init() {
-        semaphore = .allocate(capacity: 1)
-        sem_init(semaphore, 0, 0)
-    }
-
-    deinit {
-        sem_destroy(semaphore)
-        semaphore.deallocate()
-    }
-
-    func post() { sem_post(semaphore) }
-
-    func wait() {
-        while sem_wait(semaphore) != 0 && errno == EINTR {}
-    }
-}
-
 /// CLOCK_MONOTONIC in nanoseconds: the clock ``VoicePlayer/say(_:requestedAt:)`` measures latency on.
 public func monotonicNanos() -> Int64 {
     var time = timespec()
