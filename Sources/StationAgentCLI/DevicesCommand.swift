@@ -54,7 +54,7 @@ struct DevicesCommand: AsyncParsableCommand {
         ]
         func said(_ code: String?, _ names: [String: Words]) -> String {
             guard let code else { return "-" }
-            return language == .en ? code : (names[code]?.text(language) ?? code)
+            return language.show(code: code, named: names[code])
         }
         var rows = [headers.map { $0.text(language) }]
         for report in reports {

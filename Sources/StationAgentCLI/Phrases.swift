@@ -74,3 +74,11 @@ enum Phrase: String, CaseIterable, Sendable {
         Words(template: rawValue, values: values.map { .text($0) }).text(language)
     }
 }
+
+extension HumanLanguage {
+    /// A code as a table shows it (`acknowledged`, `chain-missing`, `no-permission`): in English the code itself, as
+    /// `--json` carries it; in Chinese its `name`, or the code when it has none.
+    func show(code: String, named name: Words?) -> String {
+        self == .en ? code : (name?.text(self) ?? code)
+    }
+}

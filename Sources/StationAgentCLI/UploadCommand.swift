@@ -115,7 +115,7 @@ struct UploadCommand: AsyncParsableCommand {
         let names: [String: Words] = ["acknowledged": Words("acknowledged"), "waiting": Words("waiting"), "changed": Words("changed")]
         var rows = [headers.map { $0.text(language) }]
         for state in states {
-            let said = language == .en ? state.state.rawValue : (names[state.state.rawValue]?.text(language) ?? state.state.rawValue)
+            let said = language.show(code: state.state.rawValue, named: names[state.state.rawValue])
             rows.append([
                 state.file.name, (state.file.isFinal ? Words("yes") : Words("no")).text(language), said,
                 state.record.map { zone.rfc3339(utcNanos: $0.ackedAtNanos) } ?? "-",

@@ -62,7 +62,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     static func text(_ result: Verification, outbox: String, language: HumanLanguage = .en) -> String {
         func kind(_ finding: Verification.Finding) -> String {
-            language == .en ? finding.kind.rawValue : (kindNames[finding.kind]?.text(language) ?? finding.kind.rawValue)
+            language.show(code: finding.kind.rawValue, named: kindNames[finding.kind])
         }
         var lines: [String] = []
         if let journal = result.journal {
