@@ -28,8 +28,8 @@ struct DoctorCommand: ParsableCommand {
         } catch {
             problem = "\(error)"
         }
-        let language = configuration.map { HumanLanguage.resolve(config: $0, environment: ProcessEnvironment.current) }
-            ?? HumanLanguage.ofLocale(ProcessEnvironment.current)
+        if let configuration { RunLanguage.follow(configuration) }
+        let language = RunLanguage.current
         let checks = Doctor.run(configuration: configuration, configurationError: problem)
         if json {
             // Machine output: English, as the keys.
