@@ -218,18 +218,27 @@ public final class UVCCamera: Sendable {
             Task.detached { [self] in self.stop() }
             return
         }
-        calls.withLock { state in endStream(&state, .stopped) }
+        calls.withLock { state in endStream(&state, .stopped) }?.finish()
     }
 
-    /// Ends the current stream; the caller holds `calls`.
-    private func endStream(_ state: inout CameraState, _ end: UVCStreamEnd) {
-        guard let stream = state.stream else { return }
+    /// A stream stopped under `calls`, to be told how it ended once `calls` is released: telling resumes the tasks
+    /// waiting in ``UVCStream/ended()``, and resuming a task takes its status lock, which a task being cancelled
+    /// holds while its cancellation handler waits for `calls` (an unplug seen by both at once deadlocked so).
+    private struct EndedStream {
+        let stream: UVCStream
+        let end: UVCStreamEnd
+        func finish() { stream.finish(end) }
+    }
+
+    /// Stops the current stream; the caller holds `calls` and calls `finish()` on the result after releasing it.
+    private func endStream(_ state: inout CameraState, _ end: UVCStreamEnd) -> EndedStream? {
+        guard let stream = state.stream else { return nil }
         uvc_stop_streaming(handle)
         state.sink?.release()
         state.sink = nil
         state.stream = nil
-        stream.finish(end)
         logger.info("camera stream ended", metadata: ["device": "\(id)", "end": "\(end)", "frames": "\(stream.framesDelivered)"])
+        return EndedStream(stream: stream, end: end)
     }
 
     /// Stops streaming and closes the camera (`uvc_close`, which releases the control interface and
@@ -247,14 +256,15 @@ public final class UVCCamera: Sendable {
             task?.cancel()
             task = nil
         }
-        let closed = calls.withLock { state -> Bool in
-            guard !state.closed else { return false }
-            endStream(&state, .stopped)
+        let (closed, ended) = calls.withLock { state -> (Bool, EndedStream?) in
+            guard !state.closed else { return (false, nil) }
+            let ended = endStream(&state, .stopped)
             state.closed = true
             uvc_close(handle)
             uvc_exit(context)
-            return true
+            return (true, ended)
         }
+        ended?.finish()
         if closed { logger.info("camera closed", metadata: ["device": "\(id)"]) }
     }
 
@@ -281,11 +291,12 @@ public final class UVCCamera: Sendable {
 
     private func deviceLeft() {
         logger.notice("camera unplugged", metadata: ["device": "\(id)"])
-        calls.withLock { state in
+        let ended = calls.withLock { state -> EndedStream? in
             state.gone = true
-            guard !state.closed else { return }
-            endStream(&state, .failed(UVCError(code: UVCError.unplugged.code, operation: "stream from the camera at \(id)")))
+            guard !state.closed else { return nil }
+            return endStream(&state, .failed(UVCError(code: UVCError.unplugged.code, operation: "stream from the camera at \(id)")))
         }
+        ended?.finish()
     }
 
     deinit {
