@@ -75,7 +75,7 @@ extension StationConfiguration {
         configuration.staleAfterDays = try reader.integer("stale_after_days", in: 1...365) ?? 3
         configuration.countRefreshSeconds = try reader.integer("count_refresh_seconds", in: 10...86_400) ?? 300
         // SPEC §3: how long release photos of camera devices are kept. Read and checked so that a configuration
-        // written to the SPEC loads; camera devices (protocol "uvc") are not supported yet (issue #15).
+        // written to the SPEC loads.
         configuration.photoRetentionDays = try reader.integer("photo_retention_days", in: 1...3650) ?? 90
         if let language = try reader.string("language") {
             guard let known = HumanLanguage(rawValue: language) else {
@@ -116,7 +116,7 @@ extension StationConfiguration {
                 throw reader.error(key, array[index].debugDescription, Words("must be a table ([[devices]] with keys below it)"))
             }
             let entry = TableReader(table: table, path: key + ".", source: reader.source)
-            try entry.rejectUnknown(["name", "vendor_id", "product_id", "serial", "port", "protocol", "role", "feedback"])
+            try entry.rejectUnknown(["name", "vendor_id", "product_id", "serial", "port", "protocol", "frame", "role", "feedback"])
             guard let name = try entry.string("name") else {
                 throw entry.error("name", nil, Words("is missing: every device needs a unique name (used in logs, events and counts)"))
             }
@@ -141,15 +141,29 @@ extension StationConfiguration {
                 throw entry.error("name", quoted(name),
                     Words("needs at least one of vendor_id, product_id, serial or port to match a device (otherwise it would match every device, keyboards included)"))
             }
-            if let text = try entry.string("protocol"), text != "auto" {
-                if text == "uvc" {
-                    throw entry.error("protocol", quoted(text),
-                        Words("camera release devices (uvc) are not supported by this version yet: use a barcode scanner (auto, hid-keyboard, hid-pos, cdc-acm, ftdi)"))
+            let protocolText = try entry.string("protocol")
+            // A camera release device (SPEC §4): protocol "uvc", or "auto" with a `frame` (only a camera has one);
+            // `frame` says what to stream, 640x480@15 unless given. An "auto" entry without a frame that turns out
+            // to be a camera streams that default (DeviceMatcher).
+            if protocolText == "uvc" || ((protocolText ?? "auto") == "auto" && entry.table["frame"] != nil) {
+                device.camera = DeviceConfiguration.CameraFrame()
+                if let text = try entry.string("frame") {
+                    guard let frame = DeviceConfiguration.CameraFrame(parsing: text) else {
+                        throw entry.error("frame", quoted(text),
+                            Words("must be a size and frame rate like \"640x480@15\" (or a size alone, \"640x480\"); see `station-agent devices` for what the camera offers"))
+                    }
+                    device.camera = frame
                 }
-                guard let scannerProtocol = ScannerProtocol(rawValue: text) else {
-                    throw entry.error("protocol", quoted(text), Words("must be one of auto, hid-keyboard, hid-pos, cdc-acm, ftdi"))
+            } else {
+                if let text = try entry.string("frame") {
+                    throw entry.error("frame", quoted(text), Words("is for cameras only: set protocol = \"uvc\" (or \"auto\") or remove frame"))
                 }
-                device.scannerProtocol = scannerProtocol
+                if let text = protocolText, text != "auto" {
+                    guard let scannerProtocol = ScannerProtocol(rawValue: text) else {
+                        throw entry.error("protocol", quoted(text), Words("must be one of auto, hid-keyboard, hid-pos, cdc-acm, ftdi, uvc"))
+                    }
+                    device.scannerProtocol = scannerProtocol
+                }
             }
             if let text = try entry.string("role") {
                 guard let role = DeviceRole(rawValue: text) else {

@@ -19,7 +19,7 @@ public struct StationConfiguration: Sendable, Equatable {
     public var duplicateWindowSeconds: Int
     public var staleAfterDays: Int
     public var countRefreshSeconds: Int
-    /// `photo_retention_days` (SPEC §3): release photos of camera devices are kept this long (no camera support yet).
+    /// `photo_retention_days` (SPEC §3): release photos of camera devices are kept this long.
     public var photoRetentionDays = 90
     public var devices: [DeviceConfiguration]
     /// `[upload]`: nil when nothing is uploaded.
@@ -82,6 +82,42 @@ public struct DeviceConfiguration: Sendable, Equatable {
     public var scannerProtocol: ScannerProtocol?
     public var role: DeviceRole
     public var feedback: Feedback
+    /// `protocol = "uvc"`: a camera release device (SPEC §4), read frame by frame at ``CameraFrame``; nil for a scanner.
+    public var camera: CameraFrame?
+
+    /// `frame = "640x480@15"` (SPEC §3, uvc only): the size and frame rate to ask the camera for.
+    public struct CameraFrame: Sendable, Equatable, CustomStringConvertible {
+        public var width: Int
+        public var height: Int
+        /// nil: whatever rate the camera offers at that size.
+        public var framesPerSecond: Int?
+
+        public init(width: Int = 640, height: Int = 480, framesPerSecond: Int? = 15) {
+            self.width = width
+            self.height = height
+            self.framesPerSecond = framesPerSecond
+        }
+
+        /// `WIDTHxHEIGHT` or `WIDTHxHEIGHT@FPS`, sizes 16-4096 and rates 1-120; nil for anything else.
+        public init?(parsing text: String) {
+            let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+            guard (1...2).contains(parts.count) else { return nil }
+            let size = parts[0].lowercased().split(separator: "x", omittingEmptySubsequences: false)
+            guard size.count == 2, size.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+                let width = Int(size[0]), let height = Int(size[1]), (16...4096).contains(width), (16...4096).contains(height)
+            else { return nil }
+            var rate: Int?
+            if parts.count == 2 {
+                guard !parts[1].isEmpty, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(parts[1]),
+                    (1...120).contains(value)
+                else { return nil }
+                rate = value
+            }
+            self.init(width: width, height: height, framesPerSecond: rate)
+        }
+
+        public var description: String { "\(width)x\(height)" + (framesPerSecond.map { "@\($0)" } ?? "") }
+    }
 
     /// Bytes written to a serial device per verdict (SPEC §6).
     public struct Feedback: Sendable, Equatable {
@@ -107,8 +143,10 @@ public struct DeviceConfiguration: Sendable, Equatable {
 
     public init(
         name: String, vendorID: UInt16? = nil, productID: UInt16? = nil, serial: String? = nil, port: String? = nil,
-        scannerProtocol: ScannerProtocol? = nil, role: DeviceRole = .switchable, feedback: Feedback = Feedback()
+        scannerProtocol: ScannerProtocol? = nil, role: DeviceRole = .switchable, feedback: Feedback = Feedback(),
+        camera: CameraFrame? = nil
     ) {
+        self.camera = camera
         self.name = name
         self.vendorID = vendorID
         self.productID = productID

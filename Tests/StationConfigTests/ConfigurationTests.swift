@@ -55,19 +55,41 @@ struct ConfigurationTests {
         #expect(device.feedback.bytes(for: .notInStock) == Array("NG\r\n".utf8))
     }
 
-    @Test("photo_retention_days is checked; a camera device (protocol uvc) is refused in words, not as unknown")
+    @Test("photo_retention_days is checked; a camera device (protocol uvc) gets its frame, 640x480@15 unless given")
     func photosAndCameras() throws {
         #expect(try StationConfiguration.parse("photo_retention_days = 30", source: nil, environment: environment).photoRetentionDays == 30)
         #expect(try StationConfiguration.parse("", source: nil, environment: environment).photoRetentionDays == 90)
         #expect(throws: ConfigurationError.self) {
             try StationConfiguration.parse("photo_retention_days = 0", source: nil, environment: environment)
         }
+        let entry = "[[devices]]\nname = \"cam\"\nvendor_id = \"046d\"\nprotocol = \"uvc\"\nrole = \"outbound\"\n"
+        let camera = try StationConfiguration.parse(entry, source: nil, environment: environment).devices[0]
+        #expect(camera.camera == DeviceConfiguration.CameraFrame(width: 640, height: 480, framesPerSecond: 15))
+        #expect(camera.scannerProtocol == nil)
+        let sized = try StationConfiguration.parse(entry + "frame = \"1280x720@30\"\n", source: nil, environment: environment)
+        #expect(sized.devices[0].camera == DeviceConfiguration.CameraFrame(width: 1280, height: 720, framesPerSecond: 30))
+        let anyRate = try StationConfiguration.parse(entry + "frame = \"320x240\"\n", source: nil, environment: environment)
+        #expect(anyRate.devices[0].camera?.framesPerSecond == nil)
+        for bad in ["640x480@0", "640*480", "x480", "640x480@", "99999x480", "640x480@15@15", "６４０x480"] {
+            do {
+                _ = try StationConfiguration.parse(entry + "frame = \"\(bad)\"\n", source: nil, environment: environment)
+                Issue.record("frame \(bad) was accepted")
+            } catch {
+                #expect(error.key == "devices[1].frame" && error.reason.description.contains("640x480@15"), "\(error)")
+            }
+        }
+        // protocol "auto" (or none) with a frame: only a camera has one, so it is a camera.
+        let auto = try StationConfiguration.parse(
+            "[[devices]]\nname = \"cam\"\nvendor_id = \"046d\"\nframe = \"320x240@5\"\n", source: nil, environment: environment)
+        #expect(auto.devices[0].camera == DeviceConfiguration.CameraFrame(width: 320, height: 240, framesPerSecond: 5))
+        // `frame` on a scanner is a mistake to say, not to ignore.
         do {
             _ = try StationConfiguration.parse(
-                "[[devices]]\nname = \"cam\"\nvendor_id = \"046d\"\nprotocol = \"uvc\"\n", source: nil, environment: environment)
-            Issue.record("a uvc device was accepted")
+                "[[devices]]\nname = \"desk\"\nvendor_id = \"0c2e\"\nprotocol = \"hid-pos\"\nframe = \"640x480@15\"\n", source: nil,
+                environment: environment)
+            Issue.record("frame on a scanner was accepted")
         } catch {
-            #expect(error.reason.description.contains("not supported by this version yet"), "\(error)")
+            #expect(error.reason.description.contains("cameras only"), "\(error)")
         }
     }
 
