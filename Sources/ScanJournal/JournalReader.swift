@@ -72,6 +72,19 @@ public final class JournalReader {
         try run { () throws(SQLiteFailure) in try store.events(where: "seq = ?", [.integer(seq)]).first }
     }
 
+    /// Every event's release photo (camera devices, SPEC §4), in journal order.
+    public func photos() throws(JournalError) -> [(seq: Int64, photo: PhotoReference)] {
+        var photos: [(seq: Int64, photo: PhotoReference)] = []
+        try run { () throws(SQLiteFailure) in
+            try connection.query(
+                "SELECT seq, photo_path, photo_sha256 FROM events WHERE photo_path IS NOT NULL ORDER BY seq", []
+            ) { (row: Row) throws(SQLiteFailure) in
+                photos.append((row.int(0), PhotoReference(path: row.text(1) ?? "", sha256: row.blob(2))))
+            }
+        }
+        return photos
+    }
+
     /// The newest sequence number, nil for an empty journal.
     public func lastSeq() throws(JournalError) -> Int64? {
         try run { () throws(SQLiteFailure) in try connection.scalar("SELECT MAX(seq) FROM events") }

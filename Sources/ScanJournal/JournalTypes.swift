@@ -44,14 +44,23 @@ public struct JournalScan: Sendable, Hashable {
     public var clockSynchronized: Bool
     /// The device's USB identity; nil for manual entry.
     public var usb: USBIdentity?
-    /// The release photo written before the scan was submitted (camera devices), else nil.
+    /// The release photo already kept for this scan, else nil.
     public var photo: PhotoReference?
+    /// A release photo to keep with the event (camera devices): the journal's writer writes and syncs it as
+    /// `photos/<day>/<seq>.jpg` inside the event's transaction, before the commit, and records its reference. When
+    /// it cannot be written (a full disk) the event commits without it and the log says so: the scan path never waits
+    /// longer for a photo than for the journal itself.
+    public var pendingPhoto: PendingPhoto?
 
-    public init(input: ScanInput, clockSynchronized: Bool, usb: USBIdentity? = nil, photo: PhotoReference? = nil) {
+    public init(
+        input: ScanInput, clockSynchronized: Bool, usb: USBIdentity? = nil, photo: PhotoReference? = nil,
+        pendingPhoto: PendingPhoto? = nil
+    ) {
         self.input = input
         self.clockSynchronized = clockSynchronized
         self.usb = usb
         self.photo = photo
+        self.pendingPhoto = pendingPhoto
     }
 
     /// A scan of the bytes `raw`, as the device sent them, read at `reading`.
@@ -90,6 +99,14 @@ public struct AcceptedScan: Sendable, Hashable {
     public let seq: Int64
     /// What the rules decided, as recorded.
     public let decision: Decision
+    /// The release photo kept with the event (camera devices), nil when there was none or it could not be written.
+    public var photo: PhotoReference? = nil
+
+    public init(seq: Int64, decision: Decision, photo: PhotoReference? = nil) {
+        self.seq = seq
+        self.decision = decision
+        self.photo = photo
+    }
 }
 
 /// One event as the journal holds it: what `scans` prints and the count files are computed from.

@@ -90,7 +90,9 @@ public final class ScanJournal: Sendable {
             checkIntegrity: options.checksIntegrityAtOpen)
         self.path = path
         self.mailbox = WriterMailbox(rules: rules, path: path, backlogLimit: options.maximumBacklog)
-        let writer = Writer(connection: connection, mailbox: mailbox, options: options, logger: logger, path: path)
+        let writer = Writer(
+            connection: connection, mailbox: mailbox, options: options, logger: logger, path: path,
+            photos: PhotoStore(dataDirectory: dataDirectory))
         guard case .success = startThread(detached: true, { writer.run() }) else {
             throw .sqlite(path: path, detail: "cannot start the journal writer thread")
         }
@@ -164,13 +166,15 @@ final class Writer: @unchecked Sendable {
     let options: JournalOptions
     let logger: Logger
     let path: String
+    let photos: PhotoStore
     private var held: [Job] = []
     private var delay: Int64
     private var faults: FaultLogPolicy
     private var lastFailure: String?
 
-    init(connection: Connection, mailbox: WriterMailbox, options: JournalOptions, logger: Logger, path: String) {
+    init(connection: Connection, mailbox: WriterMailbox, options: JournalOptions, logger: Logger, path: String, photos: PhotoStore) {
         self.connection = connection
+        self.photos = photos
         self.mailbox = mailbox
         self.options = options
         self.logger = logger
@@ -307,8 +311,11 @@ final class Writer: @unchecked Sendable {
                 var corrected: Set<String> = []
                 for job in batch {
                     switch job {
-                    case .scan(let scan, _):
+                    case .scan(var scan, _):
                         let decision = try rules.decide(scan.input, state: store)
+                        if let pending = scan.pendingPhoto, scan.photo == nil {
+                            scan.photo = keep(pending, seq: chain.seq + 1, device: scan.input.device)
+                        }
                         let seq = try store.record(decision, scan: scan, chain: &chain)
                         let boot = scan.input.time.bootID
                         if scan.clockSynchronized {
@@ -321,7 +328,7 @@ final class Writer: @unchecked Sendable {
                         } else {
                             corrected.remove(boot)
                         }
-                        results.append(.accepted(AcceptedScan(seq: seq, decision: decision)))
+                        results.append(.accepted(AcceptedScan(seq: seq, decision: decision, photo: scan.photo)))
                     case .observeClock(let reading, _):
                         var count = 0
                         if reading.isSynchronized {
@@ -339,6 +346,22 @@ final class Writer: @unchecked Sendable {
             return .success(results)
         } catch {
             return .failure(error)
+        }
+    }
+}
+
+extension Writer {
+    /// Writes the release photo of the event `seq` about to be recorded (SPEC §4: synced before the commit). A photo
+    /// that cannot be written leaves the event without one, said in the log; a commit that then fails leaves a file
+    /// the next event of that number replaces.
+    fileprivate func keep(_ photo: PendingPhoto, seq: Int64, device: String) -> PhotoReference? {
+        do {
+            return try photos.write(photo, seq: seq)
+        } catch {
+            logger.warning(
+                "release photo of event \(seq) NOT kept: \(error); the scan is recorded without its photo",
+                metadata: ["device": "\(device)"])
+            return nil
         }
     }
 }
