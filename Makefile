@@ -135,11 +135,11 @@ deb: static
 	printf '%s\n' /etc/station-agent/station-agent.toml.example > dist/deb-root/DEBIAN/conffiles
 	{ echo "Package: station-agent"; echo "Version: $(VERSION)"; echo "Architecture: $(ARCH)"; \
 	  echo "Maintainer: station-agent developers <station-agent@localhost>"; \
-	  echo "Depends: libusb-1.0-0, libudev1, libsqlite3-0, libasound2, libssl3, libcurl4, ca-certificates, tzdata, adduser"; \
+	  echo "Depends: libusb-1.0-0, libudev1, libsqlite3-0, libasound2, libssl3, libcurl4, libuvc0, libzxing2, libjpeg62-turbo, ca-certificates, tzdata, adduser"; \
 	  echo "Section: misc"; echo "Priority: optional"; \
 	  echo "Installed-Size: $$(du -sk dist/deb-root | cut -f1)"; \
 	  echo "Description: parcel station scan logger for USB barcode scanners"; \
-	  echo " Reads USB barcode scanners and release devices, journals every parcel in and out,"; \
+	  echo " Reads USB barcode scanners and camera release devices, journals every parcel in and out,"; \
 	  echo " and writes daily count files for supervisors."; } > dist/deb-root/DEBIAN/control
 	dpkg-deb --root-owner-group --build dist/deb-root dist/station-agent_$(VERSION)_$(ARCH).deb
 	@echo "Built dist/station-agent_$(VERSION)_$(ARCH).deb"

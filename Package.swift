@@ -155,7 +155,7 @@ let package = Package(
             dependencies: [
                 "USBTransport", "ScannerReaders", "ScannerProtocols", "ParcelRules", "ScanJournal", "StationConfig",
                 "StationTime", "CountReports", "CountUpload", "StoreClient", "SystemSupport", "TextEscaping", "VoiceFeedback",
-                "HumanWords",
+                "HumanWords", "UVCCamera", "LabelDecoding",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -178,7 +178,7 @@ let package = Package(
             name: "StationBench",
             dependencies: [
                 "ScanJournal", "ParcelRules", "StationTime", "CountReports", "StoreClient", "StationTestSupport", "SystemSupport",
-                "LabelDecoding",
+                "LabelDecoding", "USBEmulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
@@ -210,7 +210,8 @@ let package = Package(
             name: "StationAgentTests",
             dependencies: [
                 "HumanWords", "StationAgent", "StationConfig", "ScannerProtocols", "ParcelRules", "USBTransport", "SystemSupport",
-                "StationTime", "StoreClient", "StationTestSupport", "VoiceFeedback",
+                "StationTime", "StoreClient", "StationTestSupport", "VoiceFeedback", "USBEmulator", "LabelDecoding", "ScanJournal", "CommandCards",
+                "Hashing",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
@@ -267,7 +268,10 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "CLITests",
-            dependencies: ["HumanWords", "USBEmulator", "StationTestSupport", "StoreClient", "Hashing", "CountReports", "ParcelRules", "StationTime"],
+            dependencies: [
+                "HumanWords", "USBEmulator", "StationTestSupport", "StoreClient", "Hashing", "CountReports", "ParcelRules", "StationTime",
+                "LabelDecoding",
+            ],
             swiftSettings: strictSettings),
     ],
     // ZXing-C++ 1.4's headers need C++17 (CZXing).

@@ -82,6 +82,9 @@ public enum USBClassCode {
     public static let communications: UInt8 = 0x02
     public static let hid: UInt8 = 0x03
     public static let cdcData: UInt8 = 0x0A
+    /// Video (UVC cameras): subclass 1 is the control interface, 2 the streaming one.
+    public static let video: UInt8 = 0x0E
+    public static let videoControlSubclass: UInt8 = 0x01
     public static let vendorSpecific: UInt8 = 0xFF
     /// CDC subclass Abstract Control Model.
     public static let abstractControlModel: UInt8 = 0x02

@@ -2,8 +2,11 @@ public import Logging
 public import StationConfig
 public import USBTransport
 import ParcelRules
+import LabelDecoding
 import ScannerProtocols
 import ScannerReaders
+import StationTime
+import UVCCamera
 
 /// Keeps a reader running for every adopted device that is plugged in.
 ///
@@ -90,8 +93,15 @@ public actor DeviceManager {
             }
         case .success(let assignment):
             logger.info(
-                "scanner '\(assignment.name)' (\(info.vidPid), \(assignment.match.scannerProtocol.rawValue), \(assignment.role.rawValue)) plugged in at port \(info.port)")
-            let task = Task { await self.runDevice(info, assignment) }
+                "\(assignment.camera == nil ? "scanner" : "camera") '\(assignment.name)' (\(info.vidPid), \(assignment.protocolName), \(assignment.role.rawValue)) plugged in at port \(info.port)")
+            let task: Task<Void, Never>
+            if let frame = assignment.camera {
+                // The business day a release photo is filed under (SPEC §4), as the count files cut days.
+                let zone = (try? configuration.stationZone().zone) ?? .utc
+                task = Task { await self.runCamera(info, assignment, frame: frame, zone: zone) }
+            } else {
+                task = Task { await self.runDevice(info, assignment) }
+            }
             sessions[info.id] = Session(assignment: assignment, task: task)
         }
     }
@@ -100,7 +110,7 @@ public actor DeviceManager {
         let info = present.removeValue(forKey: id)
         ignored.remove(id)
         guard let session = sessions.removeValue(forKey: id) else { return }
-        logger.info("scanner '\(session.assignment.name)' unplugged from port \(info?.port ?? "?")")
+        logger.info("\(session.assignment.camera == nil ? "scanner" : "camera") '\(session.assignment.name)' unplugged from port \(info?.port ?? "?")")
         // The reader sees the unplug itself (its transfers end with no-device); cancelling also
         // stops a retry loop that is waiting between attempts.
         session.task.cancel()
@@ -110,22 +120,27 @@ public actor DeviceManager {
         readers[id] = reader
     }
 
+    /// udev applies the group and mode first: opening earlier can fail for a moment. Nil when the device went.
+    private nonisolated func afterUdev(_ arrival: USBDeviceInfo) async -> USBDeviceInfo? {
+        var info = arrival
+        for _ in 0..<10 where !info.udevInitialized {
+            if Task.isCancelled { return nil }
+            try? await Task.sleep(for: .milliseconds(100))
+            guard let fresh = context.device(arrival.id) else { return nil }
+            info = fresh
+        }
+        return info
+    }
+
     /// One device's life: wait for udev, open with backoff, read until it ends.
     private nonisolated func runDevice(_ arrival: USBDeviceInfo, _ assignment: DeviceAssignment) async {
         var attempt = 0
         var lastProblem = ""
-        var info = arrival
-        // udev applies the group and mode first: opening earlier can fail for a moment.
-        for _ in 0..<10 where !info.udevInitialized {
-            if Task.isCancelled { return }
-            try? await Task.sleep(for: .milliseconds(100))
-            guard let fresh = context.device(arrival.id) else { return }
-            info = fresh
-        }
+        guard var info = await afterUdev(arrival), let match = assignment.match else { return }
         while !Task.isCancelled {
             do throws(ScannerReaderError) {
                 let reader = try await ScannerReader.open(
-                    context: context, device: info, match: assignment.match, name: assignment.name, logger: logger)
+                    context: context, device: info, match: match, name: assignment.name, logger: logger)
                 attempt = 0
                 await setReader(reader, for: info.id)
                 await withTaskCancellationHandler {
@@ -157,6 +172,72 @@ public actor DeviceManager {
                     lastProblem = problem
                 } else {
                     logger.debug("scanner '\(assignment.name)' still cannot be used (attempt \(attempt + 1)): the same problem")
+                }
+            }
+            let delay = Self.retryDelays[min(attempt, Self.retryDelays.count - 1)]
+            attempt += 1
+            try? await Task.sleep(for: delay)
+            if let fresh = context.device(arrival.id) { info = fresh } else { return }
+        }
+    }
+
+    /// One camera's life (SPEC §4), as ``runDevice(_:_:)`` for a scanner: wait for udev, open with backoff, stream
+    /// until it is unplugged; every accepted code is journalled with its photo, in the order the camera read them.
+    private nonisolated func runCamera(
+        _ arrival: USBDeviceInfo, _ assignment: DeviceAssignment, frame: DeviceConfiguration.CameraFrame,
+        zone: StationTimeZone
+    ) async {
+        var attempt = 0
+        var lastProblem = ""
+        guard var info = await afterUdev(arrival) else { return }
+        let pipeline = self.pipeline
+        let logger = self.logger
+        while !Task.isCancelled {
+            do throws(UVCError) {
+                let reader = try CameraReader(context: context, device: info, frame: frame, name: assignment.name, logger: logger)
+                attempt = 0
+                // The journal (and the photo's write) never holds up the camera: codes wait in the reader's buffer.
+                let consumer = Task {
+                    let encoder = PhotoEncoder()
+                    for await code in reader.codes {
+                        var photo: [UInt8]?
+                        do {
+                            photo = try encoder.photo(of: code.frame)
+                        } catch {
+                            logger.warning(
+                                "no release photo for \(code.label.text.debugDescription): \(error); the scan is recorded without it",
+                                metadata: ["device": "\(assignment.name)"])
+                        }
+                        await pipeline.handle(code, photo: photo, zone: zone, device: reader.identity, assignment: assignment)
+                    }
+                }
+                let end = await withTaskCancellationHandler {
+                    await reader.run()
+                } onCancel: {
+                    // Not here: a cancellation handler runs under the task's status lock, and closing waits for
+                    // libuvc's transfers and frame thread.
+                    Task.detached { reader.close() }
+                }
+                await consumer.value
+                switch end {
+                case .stopped:
+                    return
+                case .failed(let error):
+                    if error == .unplugged || error == .noDevice { return }
+                    let problem = error.description
+                    if problem != lastProblem {
+                        logger.warning("camera '\(assignment.name)' stopped streaming: \(problem); trying again")
+                        lastProblem = problem
+                    }
+                }
+            } catch {
+                if error == .noDevice || error == .unplugged { return }
+                let problem = error.description
+                if problem != lastProblem {
+                    logger.warning("cannot use camera '\(assignment.name)' at port \(info.port) yet: \(problem)")
+                    lastProblem = problem
+                } else {
+                    logger.debug("camera '\(assignment.name)' still cannot be used (attempt \(attempt + 1)): the same problem")
                 }
             }
             let delay = Self.retryDelays[min(attempt, Self.retryDelays.count - 1)]

@@ -14,10 +14,29 @@ public struct DeviceAssignment: Sendable, Equatable {
     /// `profile` field. (Its `matched` field is ``name`` itself, so a technician ties a row to the events.)
     public let profile: String?
     public let role: DeviceRole
-    public let match: ProtocolMatch
+    /// How a scanner is read; nil for a camera.
+    public let match: ProtocolMatch?
+    /// What a camera (`protocol = "uvc"`) streams; nil for a scanner.
+    public let camera: DeviceConfiguration.CameraFrame?
     public let feedback: DeviceConfiguration.Feedback
     /// True when a `[[devices]]` entry names the device.
     public let configured: Bool
+
+    init(
+        name: String, profile: String?, role: DeviceRole, match: ProtocolMatch?, camera: DeviceConfiguration.CameraFrame? = nil,
+        feedback: DeviceConfiguration.Feedback, configured: Bool
+    ) {
+        self.name = name
+        self.profile = profile
+        self.role = role
+        self.match = match
+        self.camera = camera
+        self.feedback = feedback
+        self.configured = configured
+    }
+
+    /// The protocol's name as configuration and `devices` write it: `hid-keyboard` ... `ftdi`, or `uvc`.
+    public var protocolName: String { camera != nil ? "uvc" : match?.scannerProtocol.rawValue ?? "auto" }
 }
 
 /// Why a device is left alone.
@@ -29,6 +48,8 @@ public enum NotAdopted: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownVendor
     /// It matches an entry (or a profile) but has no interface for the protocol.
     case noScannerInterface(name: String, scannerProtocol: ScannerProtocol?)
+    /// It matches a `protocol = "uvc"` entry but has no video interface.
+    case notACamera(name: String)
 
     public var description: String {
         switch self {
@@ -37,6 +58,8 @@ public enum NotAdopted: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownVendor: return "not a known scanner maker, and not configured: left alone (an ordinary keyboard keeps working)"
         case .noScannerInterface(let name, let scannerProtocol):
             return "matches '\(name)' but has no \(scannerProtocol?.rawValue ?? "scanner") interface"
+        case .notACamera(let name):
+            return "matches '\(name)' (protocol uvc) but has no video interface: it is not a camera"
         }
     }
 }
@@ -49,7 +72,22 @@ public enum DeviceMatcher {
         if info.isHub { return .failure(.hub) }
         if !configuration.devices.isEmpty {
             guard let entry = configuration.devices.first(where: { matches($0, info) }) else { return .failure(.notConfigured) }
+            let isCamera = info.interfaces.contains {
+                $0.interfaceClass == USBClassCode.video && $0.interfaceSubclass == USBClassCode.videoControlSubclass
+            }
+            func camera(_ frame: DeviceConfiguration.CameraFrame) -> Result<DeviceAssignment, NotAdopted> {
+                .success(
+                    DeviceAssignment(
+                        name: entry.name, profile: nil, role: entry.role, match: nil, camera: frame, feedback: entry.feedback,
+                        configured: true))
+            }
+            if let frame = entry.camera {
+                // SPEC §4: a camera only when an entry names it; it must have a video control interface.
+                return isCamera ? camera(frame) : .failure(.notACamera(name: entry.name))
+            }
             guard let match = ProtocolSelection.match(for: info, configured: entry.scannerProtocol, policy: .configured) else {
+                // `auto` decides from the descriptors: a camera the entry names streams the default frame.
+                if entry.scannerProtocol == nil && isCamera { return camera(DeviceConfiguration.CameraFrame()) }
                 return .failure(.noScannerInterface(name: entry.name, scannerProtocol: entry.scannerProtocol))
             }
             return .success(
@@ -94,8 +132,16 @@ public struct DeviceReport: Sendable, Equatable {
     public var matched: String? { assignment?.name }
     /// The built-in profile's name for an adopted scanner, nil for a configured device or one left alone.
     public var profile: String? { assignment?.profile }
-    public var scannerProtocol: ScannerProtocol? { assignment?.match.scannerProtocol }
+    public var scannerProtocol: ScannerProtocol? { assignment?.match?.scannerProtocol }
+    /// The protocol's name (`uvc` for a camera), or nil when the agent leaves the device alone.
+    public var protocolName: String? { assignment?.protocolName }
     public var role: DeviceRole? { assignment?.role }
+    /// What a camera's descriptors offer (any device with a video streaming interface, adopted or not: what
+    /// `frame` may ask for); empty for everything else.
+    public var videoFormats: [VideoFormat] {
+        info.interfaces.filter { $0.interfaceClass == VideoFormat.videoClass && $0.interfaceSubclass == VideoFormat.streamingSubclass }
+            .flatMap { VideoFormat.parse($0.extraDescriptors) }
+    }
 
     public init(info: USBDeviceInfo, configuration: StationConfiguration) {
         self.info = info

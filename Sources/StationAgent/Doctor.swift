@@ -6,6 +6,9 @@ import ScanJournal
 import ScannerProtocols
 import StationTime
 import USBTransport
+import UVCCamera
+import Logging
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -229,8 +232,44 @@ public enum Doctor {
                 continue
             }
             checks.append(deviceCheck(entry.name, report))
+            if let frame = report.assignment?.camera, report.access == .ok || report.access == .driverBound {
+                checks.append(cameraStreams(entry.name, report, frame: frame, context: context))
+            }
         }
         return checks
+    }
+
+    /// A camera release device (SPEC §4) must give frames at its `frame`, not only open: a stream is started
+    /// through libuvc, as the agent does, and the first frame waited for (at most 3 s).
+    static func cameraStreams(
+        _ name: String, _ report: DeviceReport, frame: DeviceConfiguration.CameraFrame, context: USBContext
+    ) -> DoctorCheck {
+        let camera: UVCCamera
+        do {
+            camera = try UVCCamera.open(report.info.id, in: context, logger: Logger(label: "station-agent.doctor"))
+        } catch {
+            return DoctorCheck("camera \(name)", .fail, "cannot open it as a camera: \(error)", fix: "check that it is a UVC camera (station-agent devices lists its formats); re-plug it")
+        }
+        defer { camera.close() }
+        let frames = Mutex(0)
+        let started = SystemClock.monotonicNanos()
+        let stream: UVCStream
+        do {
+            stream = try camera.start(
+                frame: UVCFrameRequest(width: frame.width, height: frame.height, framesPerSecond: frame.framesPerSecond)
+            ) { _ in frames.withLock { $0 += 1 } }
+        } catch {
+            let offered = camera.modes.map(\.description).joined(separator: "; ")
+            return DoctorCheck("camera \(name)", .fail, "cannot stream frame \(frame): \(error)", fix: "set frame in [[devices]] to one it offers: \(offered)")
+        }
+        let deadline = started + 3_000_000_000
+        while frames.withLock({ $0 }) == 0 && SystemClock.monotonicNanos() < deadline { usleep(10_000) }
+        let milliseconds = (SystemClock.monotonicNanos() - started) / 1_000_000
+        camera.stop()
+        guard frames.withLock({ $0 }) > 0 else {
+            return DoctorCheck("camera \(name)", .fail, "streams \(stream.settings) but sent no frame within 3 s", fix: "re-plug the camera (a USB 2 port, not through a passive hub); check the cable")
+        }
+        return DoctorCheck("camera \(name)", .pass, "streams \(stream.settings): first frame after \(milliseconds) ms")
     }
 
     static func deviceCheck(_ name: String, _ report: DeviceReport) -> DoctorCheck {
@@ -238,7 +277,7 @@ public enum Doctor {
         guard let assignment = report.assignment else {
             return DoctorCheck("device \(name)", .fail, "\(where_): \(report.notAdopted?.description ?? "not usable")", fix: "check protocol in the configuration against: station-agent devices")
         }
-        let how = "\(where_), \(assignment.match.scannerProtocol.rawValue), \(assignment.role.rawValue)"
+        let how = "\(where_), \(assignment.protocolName), \(assignment.role.rawValue)"
         switch report.access {
         case .ok:
             return DoctorCheck("device \(name)", .pass, "\(how): accessible")

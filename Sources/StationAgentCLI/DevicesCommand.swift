@@ -62,12 +62,19 @@ struct DevicesCommand: AsyncParsableCommand {
             let name = [info.manufacturer, info.product].compactMap { $0 }.joined(separator: " ")
             rows.append([
                 info.port, "\(info.id.bus):\(info.id.address)", info.vidPid, name.isEmpty ? "-" : name,
-                info.serial ?? "-", report.matched ?? "-", report.scannerProtocol?.rawValue ?? "-",
+                info.serial ?? "-", report.matched ?? "-", report.protocolName ?? "-",
                 said(report.role?.rawValue, roles), said(report.access.rawValue, access),
             ])
         }
         if reports.isEmpty { return Words("No USB devices found.").text(language) }
-        return TextTable.render(rows)
+        var text = TextTable.render(rows)
+        // A camera's formats, as `frame` writes them: too long for a column.
+        for report in reports {
+            let modes = report.videoFormats.flatMap(\.modes)
+            guard !modes.isEmpty else { continue }
+            text += "\n" + Words("camera at \(report.info.port) offers: \(modes.joined(separator: "; "))").text(language)
+        }
+        return text
     }
 }
 
@@ -77,7 +84,7 @@ struct DeviceJSON: Encodable {
 
     enum Key: String, CodingKey {
         case bus, address, port, vendorID = "vendor_id", productID = "product_id", manufacturer, product, serial
-        case matched, profile, `protocol`, role, access, kernelDrivers = "kernel_drivers"
+        case matched, profile, `protocol`, role, access, kernelDrivers = "kernel_drivers", formats
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -94,10 +101,13 @@ struct DeviceJSON: Encodable {
         try container.encode(info.serial, forKey: .serial)
         try container.encode(report.matched, forKey: .matched)
         try container.encode(report.profile, forKey: .profile)
-        try container.encode(report.scannerProtocol?.rawValue, forKey: .protocol)
+        try container.encode(report.protocolName, forKey: .protocol)
         try container.encode(report.role?.rawValue, forKey: .role)
         try container.encode(report.access.rawValue, forKey: .access)
         try container.encode(info.interfaces.compactMap(\.kernelDriver).uniqued(), forKey: .kernelDrivers)
+        // A camera's modes (`MJPEG 640x480@30,15,5`), null for a device without a video streaming interface.
+        let modes = report.videoFormats.flatMap(\.modes)
+        try container.encode(modes.isEmpty ? nil : modes, forKey: .formats)
     }
 }
 

@@ -56,12 +56,16 @@ public final class EmulatedUVCCamera: Sendable {
     /// - Parameters:
     ///   - port: the hub port path, as `1-5`.
     ///   - address: the device address on bus 1 (a re-plugged camera gets a new one).
-    public init(transport: Transport, port: String = "1-5", address: UInt8 = 7, serial: String = "CAM0001") throws(EmulatorError) {
+    ///   - formats: the formats its descriptors offer, in order (`"MJPEG"`, `"YUYV"`): a YUYV-only camera is `["YUYV"]`.
+    public init(
+        transport: Transport, port: String = "1-5", address: UInt8 = 7, serial: String = "CAM0001",
+        formats: [String] = ["MJPEG", "YUYV"]
+    ) throws(EmulatorError) {
         self.transport = transport
-        let stream = CameraStream(transport: transport)
+        let stream = CameraStream(transport: transport, formats: formats)
         self.stream = stream
         self.device = try EmulatedUSBDevice(
-            description: Self.description(transport: transport, port: port, address: address, serial: serial),
+            description: Self.description(transport: transport, port: port, address: address, serial: serial, formats: formats),
             function: stream)
     }
 
@@ -97,8 +101,8 @@ public final class EmulatedUVCCamera: Sendable {
     // MARK: Descriptors
 
     /// The umockdev description: the device with its descriptors and the two interfaces bound to uvcvideo.
-    static func description(transport: Transport, port: String, address: UInt8, serial: String) -> String {
-        let hex = descriptors(transport: transport).map { byte -> String in
+    static func description(transport: Transport, port: String, address: UInt8, serial: String, formats: [String]) -> String {
+        let hex = descriptors(transport: transport, formats: formats).map { byte -> String in
             let digits = String(byte, radix: 16, uppercase: true)
             return digits.count < 2 ? "0" + digits : digits
         }.joined()
@@ -149,7 +153,7 @@ public final class EmulatedUVCCamera: Sendable {
     }
 
     /// The device descriptor and the configuration, as sysfs' `descriptors` file has them.
-    static func descriptors(transport: Transport) -> [UInt8] {
+    static func descriptors(transport: Transport, formats offered: [String]) -> [UInt8] {
         func le16(_ value: Int) -> [UInt8] { [UInt8(value & 0xff), UInt8(value >> 8 & 0xff)] }
         func le32(_ value: Int) -> [UInt8] { le16(value & 0xffff) + le16(value >> 16) }
         let device: [UInt8] = [0x12, 0x01] + le16(0x0200) + [0xEF, 0x02, 0x01, 0x40] + le16(Int(vendorID)) + le16(Int(productID))
@@ -164,7 +168,7 @@ public final class EmulatedUVCCamera: Sendable {
         // Video Streaming: the formats and frames.
         var formats: [UInt8] = []
         let intervals = [333_333, 666_666, 2_000_000]
-        for (index, name) in ["MJPEG", "YUYV"].enumerated() {
+        for (index, name) in offered.enumerated() {
             let sizes = modes.filter { $0.format == name }
             if name == "MJPEG" {
                 formats += [0x0B, 0x24, 0x06, UInt8(index + 1), UInt8(sizes.count), 0x01, 1, 0, 0, 0, 0]
@@ -179,9 +183,9 @@ public final class EmulatedUVCCamera: Sendable {
                     + le32(intervals[0]) + [UInt8(intervals.count)] + intervals.flatMap { le32($0) }
             }
         }
-        let inputHeaderLength = 13 + 2
+        let inputHeaderLength = 13 + offered.count
         let streamingTotal = inputHeaderLength + formats.count
-        let inputHeader: [UInt8] = [UInt8(inputHeaderLength), 0x24, 0x01, 2] + le16(streamingTotal) + [endpoint, 0, 3, 0, 0, 0, 1, 0, 0]
+        let inputHeader: [UInt8] = [UInt8(inputHeaderLength), 0x24, 0x01, UInt8(offered.count)] + le16(streamingTotal) + [endpoint, 0, 3, 0, 0, 0, 1] + Array(repeating: 0, count: offered.count)
         var streaming: [UInt8]
         switch transport {
         case .bulk:
@@ -227,6 +231,8 @@ final class CameraStream: DeviceFunction {
     }
 
     let transport: EmulatedUVCCamera.Transport
+    /// The formats the descriptors offer: format index N (1-based) is `formats[N - 1]`.
+    let formats: [String]
     let state = Mutex(State())
     /// UVC 1.00 probe/commit block length.
     static let controlLength = 26
@@ -234,7 +240,8 @@ final class CameraStream: DeviceFunction {
     static let bulkPayload = 32 * 1024
     static let isochronousPacket = 3 * 1024
 
-    init(transport: EmulatedUVCCamera.Transport) {
+    init(transport: EmulatedUVCCamera.Transport, formats: [String]) {
+        self.formats = formats
         self.transport = transport
     }
 
@@ -301,7 +308,7 @@ final class CameraStream: DeviceFunction {
     }
 
     private func modeFor(_ control: Control) -> EmulatedUVCCamera.Mode {
-        let format = control.format == 2 ? "YUYV" : "MJPEG"
+        let format = formats[min(max(Int(control.format), 1), formats.count) - 1]
         let sizes = EmulatedUVCCamera.modes.filter { $0.format == format }
         return sizes[min(Int(control.frame), sizes.count) - 1]
     }
