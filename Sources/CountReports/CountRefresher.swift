@@ -142,6 +142,7 @@ public final class CountRefresher: Service, Sendable {
             report.failures.append("\(error)")
             return report
         }
+        removeExpiredPhotos(nowNanos: nowNanos, reader: reader)
         let jobs: [Job]
         do {
             jobs = try plan(nowNanos: nowNanos, reader: reader)
@@ -160,6 +161,21 @@ public final class CountRefresher: Service, Sendable {
             }
         }
         return report
+    }
+
+    /// SPEC §4 retention: removes the release photos of days before ``CountSettings/firstPhotoDayKept(nowNanos:newestEventNanos:)``;
+    /// the events stay (their `photo` still names the file, and `verify` knows it is gone by retention).
+    func removeExpiredPhotos(nowNanos: Int64, reader: JournalReader) {
+        let settings = self.settings
+        let store = PhotoStore(dataDirectory: settings.dataDirectory)
+        guard let oldest = store.days.first else { return }
+        let newest = try? reader.lastSeq().flatMap { try reader.event(seq: $0)?.effectiveNanos }
+        guard let firstKept = settings.firstPhotoDayKept(nowNanos: nowNanos, newestEventNanos: newest ?? nil),
+            oldest < firstKept.description
+        else { return }
+        let removed = store.removeDays(before: firstKept.description)
+        logger.info(
+            "release photos before \(firstKept) removed (photo_retention_days = \(settings.photoRetentionDays)): \(removed) photo(s); their events stay")
     }
 
     /// The wait before the next refresh: `count_refresh_seconds`, or less when a day's final files fall due sooner.

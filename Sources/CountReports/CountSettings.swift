@@ -17,6 +17,9 @@ public struct CountSettings: Sendable {
     public var refreshNanos: Int64
     public var graceNanos: Int64
     public var agentVersion: String
+    /// `photo_retention_days` (SPEC §4): release photos of days before the last this many are removed (the events
+    /// stay), and `verify` expects them gone.
+    public var photoRetentionDays = 90
 
     public init(
         stationID: String, stationName: String, zone: StationTimeZone, staleAfterDays: Int, dataDirectory: String,
@@ -67,5 +70,18 @@ public struct CountSettings: Sendable {
                 stationID: stationID, stationName: stationName, isFinal: isClosed(date, nowNanos: nowNanos),
                 generatedAt: zone.rfc3339(utcNanos: nowNanos), agentVersion: agentVersion),
             counts: counts)
+    }
+}
+
+extension CountSettings {
+    /// The first business day whose release photos are kept at `nowNanos`: `photo_retention_days` before today. Today
+    /// is never taken past the day of the journal's newest event (`newestEventNanos`), so a clock that jumps ahead
+    /// while nothing is scanned removes nothing; nil (keep everything) while the clock shows a day before the
+    /// software existed.
+    public func firstPhotoDayKept(nowNanos: Int64, newestEventNanos: Int64?) -> LocalDate? {
+        var today = zone.businessDay(utcNanos: nowNanos)
+        guard today >= CountRefresher.earliestPlausibleDay else { return nil }
+        if let newestEventNanos { today = min(today, zone.businessDay(utcNanos: newestEventNanos)) }
+        return today.adding(days: -photoRetentionDays)
     }
 }

@@ -38,6 +38,10 @@ public struct Verification: Sendable {
             case notBegun = "not-begun"
             /// An open day's file written before the journal's latest events (the agent rewrites it soon).
             case olderThanJournal = "older-than-journal"
+            /// A release photo an event names is gone, before `photo_retention_days` allowed it (SPEC §4).
+            case photoMissing = "photo-missing"
+            /// A release photo's bytes are not those whose SHA-256 the event (and so the chain) holds.
+            case photoChanged = "photo-changed"
 
             init(_ chain: ChainFinding.Kind) {
                 switch chain {
@@ -83,6 +87,7 @@ public struct Verification: Sendable {
         result.problems += integrity.problems
         guard integrity.report != nil else { return result }
         result.problems += checkChain(settings: settings, reader: reader)
+        result.problems += checkPhotos(settings: settings, reader: reader, nowNanos: nowNanos)
         var names = settings.outbox.list()
         if names == nil, access(settings.outbox.path, F_OK) != 0, errno == ENOENT {
             // No outbox yet (a manual scan before the agent first ran): no count files; days with events and no
@@ -155,6 +160,48 @@ public struct Verification: Sendable {
             return [Finding(kind: .journal, file: nil, detail: Words("the hash chain could not be checked: \(error)"))]
         }
     }
+
+    /// Every release photo an event names (SPEC §4): present with the SHA-256 the event holds, unless its day is past
+    /// `photo_retention_days` (removed by the agent, as it should be). Each problem names the event's seq; past
+    /// ``photoFindingLimit`` of them the rest are summed up in one line.
+    public static func checkPhotos(settings: CountSettings, reader: JournalReader, nowNanos: Int64) -> [Finding] {
+        let photos: [(seq: Int64, photo: PhotoReference)]
+        do {
+            photos = try reader.photos()
+        } catch {
+            return [Finding(kind: .journal, file: nil, detail: Words("the release photos could not be listed: \(error)"))]
+        }
+        guard !photos.isEmpty else { return [] }
+        let newest = try? reader.lastSeq().flatMap { try reader.event(seq: $0)?.effectiveNanos }
+        let firstKept = settings.firstPhotoDayKept(nowNanos: nowNanos, newestEventNanos: newest ?? nil)?.description
+        let store = PhotoStore(dataDirectory: settings.dataDirectory)
+        var findings: [Finding] = []
+        var more = 0
+        for (seq, photo) in photos {
+            let finding: Finding
+            switch store.state(of: photo) {
+            case .intact:
+                continue
+            case .missing:
+                if let day = PhotoStore.day(of: photo), let firstKept, day < firstKept { continue }
+                finding = Finding(
+                    kind: .photoMissing, file: photo.path,
+                    detail: Words("the release photo of event \(seq) is missing (deleted before photo_retention_days): the proof of that release is lost"))
+            case .changed:
+                finding = Finding(
+                    kind: .photoChanged, file: photo.path,
+                    detail: Words("the release photo of event \(seq) is not the one recorded: its SHA-256 differs from the event's (replaced or edited)"))
+            }
+            if findings.count < photoFindingLimit { findings.append(finding) } else { more += 1 }
+        }
+        if more > 0 {
+            findings.append(Finding(kind: .photoMissing, file: nil, detail: Words("and \(more) more release photo(s) missing or changed")))
+        }
+        return findings
+    }
+
+    /// Release photo problems listed one by one, at most.
+    public static let photoFindingLimit = 50
 
     /// Files of another station: after a `station_id` change they would be uploaded, but nothing checks them.
     public static func checkOtherStations(names: [String], stationID: String) -> [Finding] {

@@ -14,6 +14,7 @@ extension CountSettings {
             staleAfterDays: configuration.staleAfterDays, dataDirectory: configuration.dataDirectory,
             outboxDirectory: configuration.outboxDirectory, refreshSeconds: configuration.countRefreshSeconds,
             agentVersion: agentVersion)
+        photoRetentionDays = configuration.photoRetentionDays
     }
 
     /// For the running agent: the station's zone, or UTC with a warning in the log (the configuration was

@@ -58,6 +58,7 @@ struct VerifyCommand: AsyncParsableCommand {
         .checksumUnlisted: Words("not in SHA256SUMS"), .checksumMalformed: Words("bad SHA256SUMS line"),
         .checksumFileMissing: Words("no SHA256SUMS"), .unreadable: Words("unreadable"), .leftoverTemporary: Words("temporary file"),
         .otherStation: Words("other station"), .notBegun: Words("day not begun"), .olderThanJournal: Words("older than journal"),
+        .photoMissing: Words("photo missing"), .photoChanged: Words("photo changed"),
     ]
 
     static func text(_ result: Verification, outbox: String, language: HumanLanguage = .en) -> String {
