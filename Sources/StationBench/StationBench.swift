@@ -13,7 +13,7 @@ struct StationBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "station-bench",
         abstract: "Journal and count-file benchmarks, and the crash-test child.",
-        subcommands: [JournalBenchmark.self, BurstBenchmark.self, AgentBenchmark.self, CountsBenchmark.self, CountyBenchmark.self, DecodeBenchmark.self, CrashChild.self])
+        subcommands: [JournalBenchmark.self, BurstBenchmark.self, AgentBenchmark.self, CountsBenchmark.self, CountyBenchmark.self, DecodeBenchmark.self, CameraBenchmark.self, CrashChild.self])
 }
 
 /// `station-bench journal --scans N --producers P`: a burst from concurrent producers, measured end to end.
