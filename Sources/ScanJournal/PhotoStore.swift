@@ -89,6 +89,13 @@ public struct PhotoStore: Sendable {
         return PhotoReference(path: relative, sha256: SHA256.hash(photo.jpeg))
     }
 
+    /// Removes the photo a transaction wrote before its commit failed (best effort), so no file names an event
+    /// that was never recorded; a retry writes it again.
+    public func discard(_ reference: PhotoReference) {
+        guard Self.day(of: reference) != nil else { return }
+        unlink(dataDirectory + "/" + reference.path)
+    }
+
     /// The day folder of a reference shaped as the writer makes them (`photos/<YYYY-MM-DD>/<seq>.jpg`), else nil.
     public static func day(of reference: PhotoReference) -> String? {
         let parts = reference.path.split(separator: "/", omittingEmptySubsequences: false)

@@ -301,6 +301,8 @@ final class Writer: @unchecked Sendable {
     /// commit. Nothing of it is visible (or reported) unless the commit succeeds.
     private func commit(_ batch: [Job], rules: ScanRules) -> Result<[JobResult], SQLiteFailure> {
         let store = EventStore(connection: connection)
+        // Photos written in this transaction: removed again if it does not commit.
+        var written: [PhotoReference] = []
         do {
             let results = try connection.inTransaction { () throws(SQLiteFailure) -> [JobResult] in
                 // Read inside the transaction: another process (`station-agent scan`) may have appended since.
@@ -315,6 +317,7 @@ final class Writer: @unchecked Sendable {
                         let decision = try rules.decide(scan.input, state: store)
                         if let pending = scan.pendingPhoto, scan.photo == nil {
                             scan.photo = keep(pending, seq: chain.seq + 1, device: scan.input.device)
+                            if let photo = scan.photo { written.append(photo) }
                         }
                         let seq = try store.record(decision, scan: scan, chain: &chain)
                         let boot = scan.input.time.bootID
@@ -345,6 +348,7 @@ final class Writer: @unchecked Sendable {
             }
             return .success(results)
         } catch {
+            for photo in written { photos.discard(photo) }
             return .failure(error)
         }
     }
@@ -352,8 +356,8 @@ final class Writer: @unchecked Sendable {
 
 extension Writer {
     /// Writes the release photo of the event `seq` about to be recorded (SPEC §4: synced before the commit). A photo
-    /// that cannot be written leaves the event without one, said in the log; a commit that then fails leaves a file
-    /// the next event of that number replaces.
+    /// that cannot be written leaves the event without one, said in the log; a commit that then fails removes it
+    /// again (``commit(_:rules:)``).
     fileprivate func keep(_ photo: PendingPhoto, seq: Int64, device: String) -> PhotoReference? {
         do {
             return try photos.write(photo, seq: seq)

@@ -187,6 +187,37 @@ struct FaultTests {
         await journal.close()
     }
 
+    /// A release photo is written before its event's commit; a commit the disk refuses must not leave it behind
+    /// (a file named after an event that was never recorded, or later recorded for another scan). The retry that
+    /// commits writes it again.
+    @Test(.timeLimit(.minutes(1)))
+    func aReleasePhotoOfACommitThatFailsIsNotLeftBehind() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let options = JournalOptions(initialRetryDelayNanos: 20_000_000, maximumRetryDelayNanos: 100_000_000)
+        let journal = try ScanJournal(dataDirectory: directory.dataDirectory, options: options)
+        let clock = TestClock(wallNanos: 1_780_000_000_000_000_000)
+        let first = try await journal.submit(JournalScan(raw: Codes.sf, device: "desk", role: .inbound, at: clock.now()))
+        try await journal.setMaximumPageCount(1)
+        let jpeg: [UInt8] = [0xFF, 0xD8] + Array("release of FULL10000001".utf8) + [0xFF, 0xD9]
+        var release = pageFillingScan("FULL10000001", device: "release-cam", at: clock)
+        release.pendingPhoto = PendingPhoto(jpeg: jpeg, day: "2026-05-28")
+        let submission = Task { [release] in try await journal.submit(release) }
+        let photo = directory.dataDirectory + "/photos/2026-05-28/\(first.seq + 1).jpg"
+        #expect(await eventually(seconds: 10) { journal.statistics.failedCommits >= 2 })
+        // Written at every attempt and removed when it fails: absent between attempts.
+        #expect(await eventually(seconds: 5) { access(photo, F_OK) != 0 }, "the photo of a failed commit is still there")
+
+        try await journal.setMaximumPageCount(nil)
+        let accepted = try await submission.value
+        #expect(accepted.seq == first.seq + 1)
+        let reference = try #require(accepted.photo)
+        #expect(reference.path == "photos/2026-05-28/\(accepted.seq).jpg")
+        #expect(try readFile(photo) == jpeg)
+        #expect(PhotoStore(dataDirectory: directory.dataDirectory).state(of: reference) == .intact)
+        await journal.close()
+    }
+
     /// A full disk is a critical line once; the writer's retries after it are an error line only when they hold more
     /// scans than the last line said, so a technician reading the log of a long outage sees what changed, not a
     /// line per retry (the agent's watchdog loop repeats the state every interval anyway).
