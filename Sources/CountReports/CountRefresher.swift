@@ -163,8 +163,11 @@ public final class CountRefresher: Service, Sendable {
         return report
     }
 
-    /// SPEC §4 retention: removes the release photos of days before ``CountSettings/firstPhotoDayKept(nowNanos:newestEventNanos:)``;
-    /// the events stay (their `photo` still names the file, and `verify` knows it is gone by retention).
+    /// SPEC §4 retention: removes the release photos of events whose day is before
+    /// ``CountSettings/firstPhotoDayKept(nowNanos:newestEventNanos:)``; the events stay (their `photo` still names
+    /// the file, and `verify` knows it is gone by retention). Each photo is judged by its event's day as corrected
+    /// (``CountSettings/photoExpired(effectiveNanos:firstKept:)``), not by its folder: a photo taken before the box had
+    /// the time is in a folder of 1970 and is kept until its event's real day is past retention.
     func removeExpiredPhotos(nowNanos: Int64, reader: JournalReader) {
         let settings = self.settings
         let store = PhotoStore(dataDirectory: settings.dataDirectory)
@@ -173,7 +176,18 @@ public final class CountRefresher: Service, Sendable {
         guard let firstKept = settings.firstPhotoDayKept(nowNanos: nowNanos, newestEventNanos: newest ?? nil),
             oldest < firstKept.description
         else { return }
-        let removed = store.removeDays(before: firstKept.description)
+        let removed = store.removeExpired(inDaysBefore: firstKept.description) { seq, path in
+            do {
+                // No event yet: a photo waiting for its commit. Kept (the agent's start removes strays).
+                guard let event = try reader.event(seq: seq) else { return false }
+                // A file the event does not name (its own photo was not kept): nothing refers to it.
+                guard event.photo?.path == path else { return true }
+                return settings.photoExpired(effectiveNanos: event.effectiveNanos, firstKept: firstKept)
+            } catch {
+                return false
+            }
+        }
+        guard removed > 0 else { return }
         logger.info(
             "release photos before \(firstKept) removed (photo_retention_days = \(settings.photoRetentionDays)): \(removed) photo(s); their events stay")
     }

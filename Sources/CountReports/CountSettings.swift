@@ -84,4 +84,12 @@ extension CountSettings {
         if let newestEventNanos { today = min(today, zone.businessDay(utcNanos: newestEventNanos)) }
         return today.adding(days: -photoRetentionDays)
     }
+
+    /// Whether retention has removed (or is to remove) the photo of an event at `effectiveNanos`: its business day is
+    /// before `firstKept`. An event whose time was never corrected from a clock before the software existed (a box
+    /// that booted without the time and never got it) has no known day: its photo is kept.
+    public func photoExpired(effectiveNanos: Int64, firstKept: LocalDate) -> Bool {
+        let day = zone.businessDay(utcNanos: effectiveNanos)
+        return day >= CountRefresher.earliestPlausibleDay && day < firstKept
+    }
 }

@@ -2,6 +2,7 @@ public import HumanWords
 public import ScanJournal
 import Hashing
 import StationTime
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,6 +43,8 @@ public struct Verification: Sendable {
             case photoMissing = "photo-missing"
             /// A release photo's bytes are not those whose SHA-256 the event (and so the chain) holds.
             case photoChanged = "photo-changed"
+            /// A release photo is there but cannot be read (permissions, a failing card): not judged.
+            case photoUnreadable = "photo-unreadable"
 
             init(_ chain: ChainFinding.Kind) {
                 switch chain {
@@ -165,7 +168,7 @@ public struct Verification: Sendable {
     /// `photo_retention_days` (removed by the agent, as it should be). Each problem names the event's seq; past
     /// ``photoFindingLimit`` of them the rest are summed up in one line.
     public static func checkPhotos(settings: CountSettings, reader: JournalReader, nowNanos: Int64) -> [Finding] {
-        let photos: [(seq: Int64, photo: PhotoReference)]
+        let photos: [(seq: Int64, photo: PhotoReference, effectiveNanos: Int64)]
         do {
             photos = try reader.photos()
         } catch {
@@ -173,17 +176,18 @@ public struct Verification: Sendable {
         }
         guard !photos.isEmpty else { return [] }
         let newest = try? reader.lastSeq().flatMap { try reader.event(seq: $0)?.effectiveNanos }
-        let firstKept = settings.firstPhotoDayKept(nowNanos: nowNanos, newestEventNanos: newest ?? nil)?.description
+        let firstKept = settings.firstPhotoDayKept(nowNanos: nowNanos, newestEventNanos: newest ?? nil)
         let store = PhotoStore(dataDirectory: settings.dataDirectory)
         var findings: [Finding] = []
-        var more = 0
-        for (seq, photo) in photos {
+        var more: [Finding.Kind: Int] = [:]
+        for (seq, photo, effectiveNanos) in photos {
             let finding: Finding
             switch store.state(of: photo) {
             case .intact:
                 continue
             case .missing:
-                if let day = PhotoStore.day(of: photo), let firstKept, day < firstKept { continue }
+                // Gone by retention, as it should be: judged by the event's day (as corrected), as the agent does.
+                if let firstKept, settings.photoExpired(effectiveNanos: effectiveNanos, firstKept: firstKept) { continue }
                 finding = Finding(
                     kind: .photoMissing, file: photo.path,
                     detail: Words("the release photo of event \(seq) is missing (deleted before photo_retention_days): the proof of that release is lost"))
@@ -191,11 +195,21 @@ public struct Verification: Sendable {
                 finding = Finding(
                     kind: .photoChanged, file: photo.path,
                     detail: Words("the release photo of event \(seq) is not the one recorded: its SHA-256 differs from the event's (replaced or edited)"))
+            case .unreadable(let code):
+                finding = Finding(
+                    kind: .photoUnreadable, file: photo.path,
+                    detail: Words("the release photo of event \(seq) cannot be read (\(SystemErrno(code))): run verify as the service's user or root; an I/O error means a failing SD card"))
             }
-            if findings.count < photoFindingLimit { findings.append(finding) } else { more += 1 }
+            if findings.count < photoFindingLimit { findings.append(finding) } else { more[finding.kind, default: 0] += 1 }
         }
-        if more > 0 {
-            findings.append(Finding(kind: .photoMissing, file: nil, detail: Words("and \(more) more release photo(s) missing or changed")))
+        for kind in [Finding.Kind.photoMissing, .photoChanged, .photoUnreadable] {
+            guard let count = more[kind] else { continue }
+            let detail = switch kind {
+            case .photoMissing: Words("and \(count) more release photo(s) missing")
+            case .photoChanged: Words("and \(count) more release photo(s) changed")
+            default: Words("and \(count) more release photo(s) that cannot be read")
+            }
+            findings.append(Finding(kind: kind, file: nil, detail: detail))
         }
         return findings
     }

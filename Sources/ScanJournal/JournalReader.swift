@@ -72,14 +72,15 @@ public final class JournalReader {
         try run { () throws(SQLiteFailure) in try store.events(where: "seq = ?", [.integer(seq)]).first }
     }
 
-    /// Every event's release photo (camera devices, SPEC §4), in journal order.
-    public func photos() throws(JournalError) -> [(seq: Int64, photo: PhotoReference)] {
-        var photos: [(seq: Int64, photo: PhotoReference)] = []
+    /// Every event's release photo (camera devices, SPEC §4), in journal order, with the event's effective time
+    /// (corrected where the clock was fixed later).
+    public func photos() throws(JournalError) -> [(seq: Int64, photo: PhotoReference, effectiveNanos: Int64)] {
+        var photos: [(seq: Int64, photo: PhotoReference, effectiveNanos: Int64)] = []
         try run { () throws(SQLiteFailure) in
             try connection.query(
-                "SELECT seq, photo_path, photo_sha256 FROM events WHERE photo_path IS NOT NULL ORDER BY seq", []
+                "SELECT seq, photo_path, photo_sha256, effective_ns FROM events WHERE photo_path IS NOT NULL ORDER BY seq", []
             ) { (row: Row) throws(SQLiteFailure) in
-                photos.append((row.int(0), PhotoReference(path: row.text(1) ?? "", sha256: row.blob(2))))
+                photos.append((row.int(0), PhotoReference(path: row.text(1) ?? "", sha256: row.blob(2)), row.int(3)))
             }
         }
         return photos

@@ -21,8 +21,10 @@ public struct PendingPhoto: Sendable, Hashable {
 public enum PhotoState: Sendable, Hashable {
     case intact
     case missing
-    /// The file's bytes are not the ones the event's hash names (replaced or edited).
+    /// The file's bytes are not the ones the event's hash names (replaced or edited), or it is not a regular file.
     case changed
+    /// The file is there but cannot be read (no permission for this user, an I/O error of a failing card): `errno`.
+    case unreadable(errno: Int32)
 }
 
 /// The release photos under `<data_dir>/photos/<YYYY-MM-DD>/<seq>.jpg` (SPEC §4): written and synced before their
@@ -112,26 +114,70 @@ public struct PhotoStore: Sendable {
         // A photo is a few hundred kB; 64 MB is far beyond any, far below what a planted /dev/zero would cost.
         switch SystemFile.read(dataDirectory + "/" + reference.path, limit: 64 << 20, options: .regularFileOnly) {
         case .success(let bytes): return SHA256.hash(bytes) == reference.sha256 ? .intact : .changed
-        case .failure(let error): return error.code == ENOENT ? .missing : .changed
+        case .failure(let error):
+            switch error.code {
+            case ENOENT: return .missing
+            case EACCES, EPERM, EIO: return .unreadable(errno: error.code)
+            default: return .changed
+            }
         }
     }
 
-    /// Removes the photo folders of days before `firstKept` (`YYYY-MM-DD`; SPEC §4 retention): the events stay.
-    /// Only folders named as days are touched, and only `*.jpg` (and leftover `.partial`) files in them.
+    /// Retention (SPEC §4): goes through the photos in the day folders named before `firstKept` (`YYYY-MM-DD`) and
+    /// removes each that `expired(seq, path)` says is due, and leftover `.partial` files; a folder left empty goes
+    /// too. The folder a photo is in is the day the clock showed when it was taken, which may be wrong (a box that
+    /// booted without the time), so the caller judges each photo by its event. Only folders named as days are
+    /// touched, and only `<digits>.jpg` and `.partial` files in them.
     ///
     /// - Returns: the photos removed.
     @discardableResult
-    public func removeDays(before firstKept: String) -> Int {
+    public func removeExpired(inDaysBefore firstKept: String, expired: (_ seq: Int64, _ path: String) -> Bool) -> Int {
         let photos = dataDirectory + "/photos"
         var removed = 0
         for day in Self.entries(of: photos) where Self.isDayName(day) && day < firstKept {
             let folder = photos + "/" + day
-            for name in Self.entries(of: folder) where name.hasSuffix(".jpg") || name.hasSuffix(".partial") {
-                if unlink(folder + "/" + name) == 0, name.hasSuffix(".jpg") { removed += 1 }
+            for name in Self.entries(of: folder) {
+                if name.hasSuffix(".partial") {
+                    unlink(folder + "/" + name)
+                } else if let seq = Self.seq(ofFileNamed: name), expired(seq, Self.relativePath(day: day, seq: seq)),
+                    unlink(folder + "/" + name) == 0
+                {
+                    removed += 1
+                }
             }
             rmdir(folder)
         }
         return removed
+    }
+
+    /// Removes every photo file no event names (`recorded`: the events' photo paths), and leftover `.partial`
+    /// files: what a power cut between a photo's write and its event's commit leaves, so no file in `photos/` can
+    /// be taken for the photo of an event it does not belong to. Only for the agent at start, before any camera
+    /// scan, when no photo can be waiting for its commit.
+    ///
+    /// - Returns: the files removed.
+    @discardableResult
+    public func removeUnrecorded(recorded: Set<String>) -> Int {
+        let photos = dataDirectory + "/photos"
+        var removed = 0
+        for day in Self.entries(of: photos) where Self.isDayName(day) {
+            let folder = photos + "/" + day
+            for name in Self.entries(of: folder) {
+                let stray = name.hasSuffix(".partial")
+                    || (Self.seq(ofFileNamed: name) != nil && !recorded.contains("photos/\(day)/\(name)"))
+                if stray, unlink(folder + "/" + name) == 0 { removed += 1 }
+            }
+            rmdir(folder)
+        }
+        return removed
+    }
+
+    /// The seq of a file named `<digits>.jpg`, else nil.
+    static func seq(ofFileNamed name: String) -> Int64? {
+        guard name.hasSuffix(".jpg") else { return nil }
+        let number = name.dropLast(4)
+        guard !number.isEmpty, number.count <= 18, number.utf8.allSatisfy({ (48...57).contains($0) }) else { return nil }
+        return Int64(number)
     }
 
     /// The day folders present, oldest first.

@@ -67,7 +67,9 @@ public struct VideoFormat: Sendable, Hashable, CustomStringConvertible {
             guard at + 4 <= d.count else { break }
             let interval = Int(d[at]) | Int(d[at + 1]) << 8 | Int(d[at + 2]) << 16 | Int(d[at + 3]) << 24
             guard interval > 0 else { continue }
-            let rate = Int((10_000_000.0 / Double(interval)).rounded())
+            // Truncated, as libuvc matches a requested rate (10,000,000 / interval == fps): 7.5 frames/s shows as
+            // 7, which `frame = "…@7"` then gets; rounded, it would show as 8, which the camera is then refused.
+            let rate = 10_000_000 / interval
             if rate > 0 && !rates.contains(rate) { rates.append(rate) }
         }
         return Size(width: width, height: height, framesPerSecond: rates.sorted(by: >))

@@ -36,7 +36,10 @@ public enum StationAgentRuntime {
             gate: gate, notifier: notifier, logger: logger,
             opener: { () throws(AgentError) in
                 do {
-                    return try ScanJournal(dataDirectory: initial.dataDirectory, rules: rules.withLock { $0 }, logger: logger)
+                    let journal = try ScanJournal(
+                        dataDirectory: initial.dataDirectory, rules: rules.withLock { $0 }, logger: logger)
+                    removeStrayPhotos(journal, dataDirectory: initial.dataDirectory, logger: logger)
+                    return journal
                 } catch {
                     throw AgentError(message: "cannot open the journal, no scan can be accepted: \(error)")
                 }
@@ -339,4 +342,20 @@ final class WatchdogService: Service, Sendable {
 
 extension Task where Success == Never, Failure == Never {
     static var isCancelledOrShuttingDown: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
+}
+
+/// Before any camera scan: removes the release photos no event names, which a power cut between a photo's write and
+/// its event's commit leaves (SPEC §4), so none can be taken for the photo of another event of that number.
+private func removeStrayPhotos(_ journal: ScanJournal, dataDirectory: String, logger: Logger) {
+    let recorded: [(seq: Int64, photo: PhotoReference, effectiveNanos: Int64)]
+    do {
+        recorded = try journal.makeReader().photos()
+    } catch {
+        logger.warning("cannot list the release photos to tidy the photos folder: \(error); it is left as it is")
+        return
+    }
+    let removed = PhotoStore(dataDirectory: dataDirectory).removeUnrecorded(recorded: Set(recorded.map(\.photo.path)))
+    if removed > 0 {
+        logger.notice("removed \(removed) release photo file(s) that no event names (a power cut before their commit)")
+    }
 }

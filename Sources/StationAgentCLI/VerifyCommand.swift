@@ -59,6 +59,7 @@ struct VerifyCommand: AsyncParsableCommand {
         .checksumFileMissing: Words("no SHA256SUMS"), .unreadable: Words("unreadable"), .leftoverTemporary: Words("temporary file"),
         .otherStation: Words("other station"), .notBegun: Words("day not begun"), .olderThanJournal: Words("older than journal"),
         .photoMissing: Words("photo missing"), .photoChanged: Words("photo changed"),
+        .photoUnreadable: Words("photo unreadable"),
     ]
 
     static func text(_ result: Verification, outbox: String, language: HumanLanguage = .en) -> String {

@@ -64,7 +64,7 @@ struct PhotoTests {
             #expect(photo.sha256 == SHA256.hash(Self.photo(event.code)))
         }
         #expect(store.days == ["2026-08-01", "2026-11-20", "2026-12-05"])
-        // The photo's hash is part of the chain: a row whose photo hash is edited breaks it at that seq.
+        // The photo's hash is part of the chain (an edited one breaks it: ChainTests).
         #expect(try reader.verifyChain(anchors: []).findings.isEmpty)
         #expect(try reader.photos().map(\.seq) == [1, 2, 4])
     }
@@ -115,9 +115,106 @@ struct PhotoTests {
         #expect(Self.settings(directory, retention: 1).firstPhotoDayKept(nowNanos: 0, newestEventNanos: nil) == nil)
         // Only day folders are touched: anything else under photos/ stays.
         #expect(mkdir(directory.dataDirectory + "/photos/keep-me", 0o755) == 0)
-        #expect(store.removeDays(before: "2026-12-01") == 1)
+        #expect(store.removeExpired(inDaysBefore: "2026-12-01") { _, _ in true } == 1)
         #expect(store.days == ["2026-12-05"])
         #expect(access(directory.dataDirectory + "/photos/keep-me", F_OK) == 0)
+    }
+
+    /// A box without a real-time clock boots in 1970: the morning's releases are filed under the day the clock
+    /// showed, and their events' times are corrected once it is set. Retention and verify judge each photo by its
+    /// event's corrected day, so that morning's photos are kept their 90 days, not removed as 56 years old.
+    @Test("a photo taken before the clock was set is kept for its event's corrected day, not removed by its 1970 folder")
+    func photoTakenBeforeTheClockWasSet() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let journal = try ScanJournal(dataDirectory: directory.dataDirectory)
+        let boot = "boot-without-rtc"
+        // 40 s after boot, the clock still at 1970; it is set at 10 minutes, to 2026-12-05 09:10 (Shanghai).
+        var early = JournalScan(
+            raw: "SF1000000000001", device: "cam", role: .outbound,
+            at: ClockReading(wallNanos: 40_000_000_000, monotonicNanos: 40_000_000_000, bootID: boot, isSynchronized: false))
+        early.pendingPhoto = PendingPhoto(jpeg: Self.photo("SF1000000000001"), day: "1970-01-01")
+        let first = try await journal.submit(early)
+        let set = at("2026-12-05", 9, 10)
+        var later = JournalScan(
+            raw: "SF1000000000002", device: "cam", role: .outbound,
+            at: ClockReading(wallNanos: set, monotonicNanos: 600_000_000_000, bootID: boot, isSynchronized: true))
+        later.pendingPhoto = PendingPhoto(jpeg: Self.photo("SF1000000000002"), day: "2026-12-05")
+        _ = try await journal.submit(later)
+        await journal.close()
+        #expect(first.photo?.path == "photos/1970-01-01/1.jpg")
+        let reader = try JournalReader(dataDirectory: directory.dataDirectory)
+        let corrected = try #require(try reader.event(seq: 1)).effectiveNanos
+        #expect(shanghai.businessDay(utcNanos: corrected).description == "2026-12-05", "the event's time is corrected")
+
+        let settings = Self.settings(directory, retention: 90)
+        let store = PhotoStore(dataDirectory: directory.dataDirectory)
+        let refresher = CountRefresher(settings: settings, clock: TestClock(wallNanos: 0), logger: .init(label: "test"))
+        refresher.refresh(nowNanos: at("2026-12-06", 12, 0))
+        #expect(store.days == ["1970-01-01", "2026-12-05"], "the photo of the release that morning was removed")
+        #expect(Verification.checkPhotos(settings: settings, reader: reader, nowNanos: at("2026-12-06", 12, 0)).isEmpty)
+        // Deleted by hand within retention: verify says so, whatever the folder's name.
+        #expect(unlink(directory.dataDirectory + "/photos/1970-01-01/1.jpg") == 0)
+        let findings = Verification.checkPhotos(settings: settings, reader: reader, nowNanos: at("2026-12-06", 12, 0))
+        #expect(findings.map(\.kind) == [.photoMissing])
+        #expect(findings.first?.detail.description.contains("event 1 is missing") == true)
+    }
+
+    /// Once the event's corrected day is past retention, its photo goes, from whichever folder it is in; a photo of an
+    /// event that was never corrected (the clock was never set on that boot) has no known day and stays.
+    @Test("retention removes a 1970-folder photo once its event's corrected day is past; an uncorrected one stays")
+    func retentionOfPhotosFiledUnderTheWrongDay() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let journal = try ScanJournal(dataDirectory: directory.dataDirectory)
+        func release(_ code: String, wall: Int64, monotonic: UInt64, boot: String, synced: Bool, day: String) async throws {
+            var scan = JournalScan(
+                raw: code, device: "cam", role: .outbound,
+                at: ClockReading(wallNanos: wall, monotonicNanos: monotonic, bootID: boot, isSynchronized: synced))
+            scan.pendingPhoto = PendingPhoto(jpeg: Self.photo(code), day: day)
+            _ = try await journal.submit(scan)
+        }
+        // Boot A, 2026-08-01: a release before the clock was set, then one after (which corrects the first).
+        try await release("SF1000000000001", wall: 40_000_000_000, monotonic: 40_000_000_000, boot: "a", synced: false, day: "1970-01-01")
+        try await release("SF1000000000002", wall: at("2026-08-01", 9, 10), monotonic: 600_000_000_000, boot: "a", synced: true, day: "2026-08-01")
+        // Boot B: the clock is never set on that boot.
+        try await release("SF1000000000003", wall: 50_000_000_000, monotonic: 50_000_000_000, boot: "b", synced: false, day: "1970-01-01")
+        // Boot C, 2026-12-05: the clock right.
+        try await release("SF1000000000004", wall: at("2026-12-05", 9, 0), monotonic: 5_000_000_000, boot: "c", synced: true, day: "2026-12-05")
+        await journal.close()
+        let settings = Self.settings(directory, retention: 30)
+        let refresher = CountRefresher(settings: settings, clock: TestClock(wallNanos: 0), logger: .init(label: "test"))
+        refresher.refresh(nowNanos: at("2026-12-05", 12, 0))
+        let photos = directory.dataDirectory + "/photos"
+        #expect(access(photos + "/1970-01-01/1.jpg", F_OK) != 0, "boot A's early photo is past retention by its corrected day")
+        #expect(access(photos + "/2026-08-01", F_OK) != 0)
+        #expect(access(photos + "/1970-01-01/3.jpg", F_OK) == 0, "an uncorrected event's photo has no known day: kept")
+        #expect(access(photos + "/2026-12-05/4.jpg", F_OK) == 0)
+        let reader = try JournalReader(dataDirectory: directory.dataDirectory)
+        #expect(Verification.checkPhotos(settings: settings, reader: reader, nowNanos: at("2026-12-05", 12, 0)).isEmpty)
+    }
+
+    /// A power cut between a photo's write and its event's commit leaves a file no event names; the agent removes
+    /// such files at its start, so none is taken for the photo of another event of that number.
+    @Test("photo files no event names (and leftover .partial files) are removed; recorded ones stay")
+    func strayPhotosAreRemoved() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try await Self.journal(directory)
+        let photos = directory.dataDirectory + "/photos"
+        // Seq 3 is the desk receipt (no photo) and 5 was never recorded: both strays, as is a torn write.
+        try AtomicFile.write(Self.photo("SF1000000000009"), to: photos + "/2026-11-20/3.jpg")
+        try AtomicFile.write(Self.photo("SF1000000000005"), to: photos + "/2026-12-05/5.jpg")
+        try AtomicFile.write([0xFF], to: photos + "/2026-12-05/6.jpg.partial")
+        try AtomicFile.write([1], to: photos + "/2026-12-05/notes.txt")
+        let reader = try JournalReader(dataDirectory: directory.dataDirectory)
+        let store = PhotoStore(dataDirectory: directory.dataDirectory)
+        #expect(store.removeUnrecorded(recorded: Set(try reader.photos().map(\.photo.path))) == 3)
+        #expect(access(photos + "/2026-11-20/3.jpg", F_OK) != 0)
+        #expect(access(photos + "/2026-12-05/5.jpg", F_OK) != 0)
+        #expect(access(photos + "/2026-12-05/6.jpg.partial", F_OK) != 0)
+        #expect(access(photos + "/2026-12-05/notes.txt", F_OK) == 0, "only photo files are touched")
+        for photo in try reader.photos() { #expect(store.state(of: photo.photo) == .intact) }
     }
 
     @Test("a photo that cannot be written (no space, no folder) leaves the scan committed without it, said in the log")

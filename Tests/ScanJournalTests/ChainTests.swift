@@ -102,6 +102,9 @@ struct ChainTests {
             ("UPDATE events SET code = 'SF1000000000099' WHERE seq = 9;", .changed, 9),
             ("UPDATE events SET outcome = 'rejected' WHERE seq = 15;", .changed, 15),
             ("UPDATE events SET raw = CAST(raw AS TEXT) WHERE seq = 4;", .changed, 4),
+            // A release photo swapped and its event's photo reference edited to match, or a photo given to an event.
+            ("UPDATE events SET photo_path = 'photos/2026-05-28/6.jpg', photo_sha256 = zeroblob(32) WHERE seq = 6;", .changed, 6),
+            ("UPDATE events SET photo_sha256 = zeroblob(32) WHERE seq = 30;", .changed, 30),
             (
                 "INSERT INTO events (seq, code, raw, outcome, carrier_candidates, device, role, source, wall_ns, boot_id, "
                     + "monotonic_ns, clock_synced, effective_ns, counted) SELECT 33, code, raw, outcome, '', device, role, "

@@ -40,6 +40,13 @@ struct VideoFormatTests {
         ])
     }
 
+    @Test("a rate that is not whole shows as libuvc matches it (truncated): 7.5 frames/s is @7, 666,667 × 100 ns is @14")
+    func ratesAreTruncatedAsLibuvcMatchesThem() {
+        let formats = VideoFormat.parse(
+            Self.inputHeader + Self.mjpegFormat + Self.frame(0x07, index: 1, 640, 480, intervals: [666_667, 1_333_333, 666_666]))
+        #expect(formats.flatMap(\.modes) == ["MJPEG 640x480@15,14,7"])
+    }
+
     @Test("truncated, zero-length and random descriptors end the walk without trapping")
     func malformed() {
         let whole = Self.descriptors
