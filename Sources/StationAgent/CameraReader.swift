@@ -24,6 +24,10 @@ struct CameraCode: Sendable {
 final class CameraReader: Sendable {
     /// Accepted codes waiting for the journal, at most.
     static let bufferLimit = 64
+    /// A camera that sends no frame for this long while streaming, without being unplugged, is stopped as failed
+    /// (``UVCError/stalled``), so the device's loop starts it again: libuvc stops resubmitting a transfer that
+    /// failed (a hub reset, interference) and would otherwise stay claimed and silent until re-plugged.
+    static let defaultStallLimit: Duration = .seconds(10)
 
     let identity: ScannerIdentity
     let codes: AsyncStream<CameraCode>
@@ -33,11 +37,15 @@ final class CameraReader: Sendable {
     private let continuation: AsyncStream<CameraCode>.Continuation
     private let logger: Logger
     private let finished = Mutex(false)
+    /// When the last frame arrived (monotonic ns), for the stall watchdog.
+    private let lastFrame: FrameTime
+    private let stallLimit: Duration
 
     /// Opens the camera at `device`, negotiates `frame` (MJPEG preferred, YUYV accepted) and starts reading.
     /// - Throws: `UVCError` from opening or starting (the camera is closed again first).
     init(
-        context: USBContext, device: USBDeviceInfo, frame: DeviceConfiguration.CameraFrame, name: String, logger: Logger
+        context: USBContext, device: USBDeviceInfo, frame: DeviceConfiguration.CameraFrame, name: String, logger: Logger,
+        stallLimit: Duration = CameraReader.defaultStallLimit
     ) throws(UVCError) {
         var logger = logger
         logger[metadataKey: "device"] = "\(name)"
@@ -49,6 +57,9 @@ final class CameraReader: Sendable {
         let (codes, continuation) = AsyncStream<CameraCode>.makeStream(bufferingPolicy: .bufferingOldest(Self.bufferLimit))
         self.codes = codes
         self.continuation = continuation
+        self.stallLimit = stallLimit
+        let lastFrame = FrameTime()
+        self.lastFrame = lastFrame
         let rule = Mutex(InViewRule())
         let mailbox = FrameMailbox(logger: logger) { [logger] frame, labels in
             let accepted = rule.withLock { $0.observe(labels, in: frame) }
@@ -69,6 +80,7 @@ final class CameraReader: Sendable {
                 case .yuyv: format = .yuyv
                 case .other: return
                 }
+                lastFrame.stamp()
                 mailbox.post(Frame(width: uvc.width, height: uvc.height, format: format, bytes: uvc.bytes, arrivalNanos: uvc.arrivedAt))
             }
         } catch {
@@ -85,7 +97,23 @@ final class CameraReader: Sendable {
     /// Waits until the stream ends (unplugged, or a failure), then stops decoding and ends ``codes`` after the codes
     /// already accepted. Returns how it ended.
     func run() async -> UVCStreamEnd {
+        lastFrame.stamp()
+        let limit = UInt64(stallLimit.components.seconds) * 1_000_000_000
+            + UInt64(stallLimit.components.attoseconds / 1_000_000_000)
+        let check = Duration.nanoseconds(Int64(max(limit / 4, 50_000_000)))
+        // Off the cooperative pool: stopping waits for libusb to give the transfers back.
+        let watchdog = Task.detached { [camera, lastFrame, logger] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: check)
+                let silent = SystemClock.monotonicNanos() &- lastFrame.nanos
+                guard !Task.isCancelled, silent > limit else { continue }
+                logger.warning("camera sent no frame for \(silent / 1_000_000) ms while streaming: stopping it to start again")
+                camera.stop(.failed(UVCError(code: UVCError.stalled.code, operation: "stream frames")))
+                return
+            }
+        }
         let end = await stream.ended()
+        watchdog.cancel()
         finish()
         return end
     }
@@ -121,4 +149,11 @@ final class CameraReader: Sendable {
         default: nil
         }
     }
+}
+
+/// The monotonic time of the newest frame: written on libuvc's frame thread, read by the stall watchdog.
+private final class FrameTime: Sendable {
+    private let value = Atomic<UInt64>(SystemClock.monotonicNanos())
+    func stamp() { value.store(SystemClock.monotonicNanos(), ordering: .relaxed) }
+    var nanos: UInt64 { value.load(ordering: .relaxed) }
 }

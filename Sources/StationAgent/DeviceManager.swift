@@ -6,6 +6,7 @@ import LabelDecoding
 import ScannerProtocols
 import ScannerReaders
 import StationTime
+import Synchronization
 import UVCCamera
 
 /// Keeps a reader running for every adopted device that is plugged in.
@@ -20,6 +21,11 @@ public actor DeviceManager {
     private let pipeline: ScanPipeline
     private let logger: Logger
     private var configuration: StationConfiguration
+    /// The business day a release photo is filed under (SPEC §4), as the count files cut days: the configuration's
+    /// zone, followed on reload by cameras already streaming.
+    private let photoZone: Mutex<StationTimeZone>
+    /// How long a streaming camera may send no frame before its stream is started again (``CameraReader``).
+    private let cameraStallLimit: Duration
     private var present: [USBDeviceID: USBDeviceInfo] = [:]
     private var sessions: [USBDeviceID: Session] = [:]
     private var readers: [USBDeviceID: ScannerReader] = [:]
@@ -32,9 +38,14 @@ public actor DeviceManager {
         let task: Task<Void, Never>
     }
 
-    public init(context: USBContext, configuration: StationConfiguration, pipeline: ScanPipeline, logger: Logger) {
+    public init(
+        context: USBContext, configuration: StationConfiguration, pipeline: ScanPipeline, logger: Logger,
+        cameraStallLimit: Duration = .seconds(10)
+    ) {
         self.context = context
+        self.cameraStallLimit = cameraStallLimit
         self.configuration = configuration
+        self.photoZone = Mutex(Self.zone(of: configuration))
         self.pipeline = pipeline
         self.logger = logger
     }
@@ -63,6 +74,7 @@ public actor DeviceManager {
     /// Applies a new configuration: devices whose assignment is unchanged keep reading.
     public func reload(_ newConfiguration: StationConfiguration) async {
         configuration = newConfiguration
+        photoZone.withLock { $0 = Self.zone(of: newConfiguration) }
         ignored = []
         var restarted = 0
         for (id, info) in present {
@@ -96,14 +108,16 @@ public actor DeviceManager {
                 "\(assignment.camera == nil ? "scanner" : "camera") '\(assignment.name)' (\(info.vidPid), \(assignment.protocolName), \(assignment.role.rawValue)) plugged in at port \(info.port)")
             let task: Task<Void, Never>
             if let frame = assignment.camera {
-                // The business day a release photo is filed under (SPEC §4), as the count files cut days.
-                let zone = (try? configuration.stationZone().zone) ?? .utc
-                task = Task { await self.runCamera(info, assignment, frame: frame, zone: zone) }
+                task = Task { await self.runCamera(info, assignment, frame: frame) }
             } else {
                 task = Task { await self.runDevice(info, assignment) }
             }
             sessions[info.id] = Session(assignment: assignment, task: task)
         }
+    }
+
+    private static func zone(of configuration: StationConfiguration) -> StationTimeZone {
+        (try? configuration.stationZone().zone) ?? .utc
     }
 
     private func left(_ id: USBDeviceID) {
@@ -184,8 +198,7 @@ public actor DeviceManager {
     /// One camera's life (SPEC §4), as ``runDevice(_:_:)`` for a scanner: wait for udev, open with backoff, stream
     /// until it is unplugged; every accepted code is journalled with its photo, in the order the camera read them.
     private nonisolated func runCamera(
-        _ arrival: USBDeviceInfo, _ assignment: DeviceAssignment, frame: DeviceConfiguration.CameraFrame,
-        zone: StationTimeZone
+        _ arrival: USBDeviceInfo, _ assignment: DeviceAssignment, frame: DeviceConfiguration.CameraFrame
     ) async {
         var attempt = 0
         var lastProblem = ""
@@ -194,7 +207,9 @@ public actor DeviceManager {
         let logger = self.logger
         while !Task.isCancelled {
             do throws(UVCError) {
-                let reader = try CameraReader(context: context, device: info, frame: frame, name: assignment.name, logger: logger)
+                let reader = try CameraReader(
+                    context: context, device: info, frame: frame, name: assignment.name, logger: logger,
+                    stallLimit: cameraStallLimit)
                 attempt = 0
                 // The journal (and the photo's write) never holds up the camera: codes wait in the reader's buffer.
                 let consumer = Task {
@@ -208,6 +223,7 @@ public actor DeviceManager {
                                 "no release photo for \(code.label.text.debugDescription): \(error); the scan is recorded without it",
                                 metadata: ["device": "\(assignment.name)"])
                         }
+                        let zone = self.photoZone.withLock { $0 }
                         await pipeline.handle(code, photo: photo, zone: zone, device: reader.identity, assignment: assignment)
                     }
                 }

@@ -211,14 +211,15 @@ public final class UVCCamera: Sendable {
 
     /// Stops the stream, if one runs (`uvc_stop_streaming`: cancels its transfers, waits for them and
     /// for libuvc's frame thread, releases the streaming interface); no frame is handed over after it
-    /// returns. Blocks for as long as libusb takes to give the transfers back (milliseconds).
-    public func stop() {
+    /// returns. Blocks for as long as libusb takes to give the transfers back (milliseconds). `end` is what the
+    /// stream's ``UVCStream/ended()`` returns: `.stopped`, or a failure the caller found (a camera gone silent).
+    public func stop(_ end: UVCStreamEnd = .stopped) {
         if FrameSink.isFrameThread() {
             // Stopping joins the frame thread: from the handler itself it must happen elsewhere.
-            Task.detached { [self] in self.stop() }
+            Task.detached { [self] in self.stop(end) }
             return
         }
-        calls.withLock { state in endStream(&state, .stopped) }?.finish()
+        calls.withLock { state in endStream(&state, end) }?.finish()
     }
 
     /// A stream stopped under `calls`, to be told how it ended once `calls` is released: telling resumes the tasks

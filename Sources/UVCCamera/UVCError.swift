@@ -38,6 +38,8 @@ public struct UVCError: Error, Sendable, Equatable, CustomStringConvertible {
     public static let alreadyStreaming = UVCError(code: -2003, operation: "")
     /// A `frame` setting that is not `WIDTHxHEIGHT@FPS`.
     public static let badFrameSetting = UVCError(code: -2004, operation: "")
+    /// The camera stopped sending frames while streaming, without leaving (a hub reset, interference).
+    public static let stalled = UVCError(code: -2005, operation: "")
 
     /// A short name for the code (`NO_DEVICE`, `UNPLUGGED`).
     public var name: String {
@@ -61,6 +63,7 @@ public struct UVCError: Error, Sendable, Equatable, CustomStringConvertible {
         case -2002: "CLOSED"
         case -2003: "ALREADY_STREAMING"
         case -2004: "BAD_FRAME_SETTING"
+        case -2005: "STALLED"
         default: "ERROR \(code)"
         }
     }
@@ -86,6 +89,9 @@ public struct UVCError: Error, Sendable, Equatable, CustomStringConvertible {
             "write `frame` as WIDTHxHEIGHT@FPS, e.g. \"640x480@15\""
         case -2002:
             "the camera was closed by the agent"
+        case -2005:
+            "the camera sent no frame while streaming (a USB reset or interference): its stream is started again; "
+                + "if this repeats, check its cable and that the box gives it enough power (`dmesg` shows USB resets)"
         default:
             "re-plug the camera; if it keeps failing, `dmesg` shows the kernel's USB errors and "
                 + "`station-agent doctor` checks permissions and rules"

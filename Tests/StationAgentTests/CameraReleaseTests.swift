@@ -154,5 +154,63 @@ struct CameraReleaseTests {
             #expect(!log.messages.contains { $0.contains("NOT") }, "\(log.messages.filter { $0.contains("NOT") })")
         }
     }
+
+    /// libuvc stops resubmitting a transfer that failed (a hub reset, interference): the camera stays claimed and
+    /// sends nothing. The agent's watchdog stops such a stream as failed, the device's loop opens the camera again,
+    /// and the next parcel under it is read.
+    @Test("a camera that goes silent without leaving is started again, and reads the next parcel", .timeLimit(.minutes(1)))
+    func silentCameraIsStartedAgain() async throws {
+        let directory = try TemporaryDirectory()
+        let toml = """
+            station_id = "cam-test"
+            data_dir = "\(directory.path)"
+
+            [[devices]]
+            name = "release-cam"
+            vendor_id = "0c45"
+            protocol = "uvc"
+            role = "outbound"
+            """
+        let configuration = try StationConfiguration.parse(toml, source: nil, environment: [:])
+        let log = CapturedLog()
+        let logger = log.logger
+        try await TestbedLock.withTestbed { testbed in
+            try testbed.add(fixture: fixturePath("roothub.umockdev"))
+            let camera = try EmulatedUVCCamera(transport: .bulk, formats: ["MJPEG", "YUYV"])
+            try testbed.plug(camera.device)
+            let journal = try ScanJournal(dataDirectory: directory.path, logger: logger)
+            let pipeline = ScanPipeline(gate: JournalGate(open: journal), logger: logger)
+            let context = try USBContext()
+            let manager = DeviceManager(
+                context: context, configuration: configuration, pipeline: pipeline, logger: logger,
+                cameraStallLimit: .milliseconds(1500))
+            let events = try context.hotplugEvents(includeExisting: true)
+            let feeding = Task { for await event in events { await manager.handle(event) } }
+            defer {
+                feeding.cancel()
+                context.shutdown()
+            }
+            #expect(await eventually(seconds: 15) { camera.isStreaming }, "the agent never streamed: \(log.messages)")
+            let empty = try Self.bytes([(SyntheticImage(), 5)], format: "MJPEG")
+            camera.play(empty)
+            // The camera then sends nothing (nothing queued): stopped as stalled, and streaming again.
+            #expect(
+                await eventually(seconds: 15) {
+                    log.messages.contains { $0.contains("stopped streaming") && $0.contains("STALLED") }
+                },
+                "the silent camera was not restarted: \(log.messages.suffix(15))")
+            #expect(await eventually(seconds: 15) { camera.isStreaming }, "not streaming again: \(log.messages.suffix(15))")
+            camera.play(try Self.bytes([(labelFrame(Self.parcelA), 8), (SyntheticImage(), 3)], format: "MJPEG"))
+            let reader = try journal.makeReader()
+            #expect(
+                await eventually(seconds: 15) { ((try? reader.eventCount()) ?? 0) >= 1 },
+                "the parcel after the restart was not read: \(log.messages.suffix(15))")
+            await manager.stopAll()
+            let recorded = try reader.events(after: 0, limit: 10)
+            await journal.close()
+            #expect(recorded.map(\.code) == [Self.parcelA])
+            #expect(recorded.first?.photo != nil)
+        }
+    }
 }
 
